@@ -1,0 +1,429 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sinau/models"
+	"sinau/regions"
+	"sinau/services"
+)
+
+// decodeJSON reads a JSON object into dst. Syntax errors are malformed
+// (400); a value of the wrong type is an invalid field (422); keys outside
+// allowed are refused (422) so a typo never silently does nothing.
+func decodeJSON(c echo.Context, dst any, allowed ...string) (map[string]json.RawMessage, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return nil, he
+		}
+		return nil, &malformed{reason: "unreadable body"}
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return nil, &malformed{reason: "body is not a JSON object"}
+	}
+	ok := map[string]bool{}
+	for _, k := range allowed {
+		ok[k] = true
+	}
+	for k := range raw {
+		if !ok[k] {
+			return nil, services.Invalid(k, "unknown_field")
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, services.Invalid(te.Field, "type")
+		}
+		return nil, &malformed{reason: "invalid JSON"}
+	}
+	return raw, nil
+}
+
+func (a *App) apiCreateToken(c echo.Context) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+		Name     string `json:"name"`
+	}
+	if _, err := decodeJSON(c, &in, "email", "password", "name"); err != nil {
+		return err
+	}
+	token, t, err := a.accounts.IssueAPIToken(c.Request().Context(), in.Email, in.Password, in.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"token": token, "id": t.ID})
+}
+
+func (a *App) apiRevokeCurrentToken(c echo.Context) error {
+	token := strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	_, t, err := a.accounts.TokenOrganizer(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	if err := a.accounts.RevokeAPIToken(c.Request().Context(), t.OrganizerID, t.ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *App) apiPillars(c echo.Context) error {
+	type pillar struct {
+		Code string `json:"code"`
+		ID   string `json:"name_id"`
+		EN   string `json:"name_en"`
+	}
+	out := []pillar{}
+	for _, p := range models.Pillars {
+		out = append(out, pillar{Code: p, ID: a.cat.T("id", "pillar."+p), EN: a.cat.T("en", "pillar."+p)})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *App) apiProvinces(c echo.Context) error {
+	type province struct {
+		Code     string `json:"code"`
+		Name     string `json:"name"`
+		Timezone string `json:"timezone"`
+	}
+	out := []province{}
+	for _, p := range regions.Provinces() {
+		out = append(out, province{Code: p.Code, Name: p.Name, Timezone: p.Zone.Name})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *App) apiRegencies(c echo.Context) error {
+	p, ok := regions.ProvinceByCode(c.Param("code"))
+	if !ok {
+		return models.ErrNotFound
+	}
+	type regency struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	}
+	out := []regency{}
+	for _, r := range regions.Regencies(p.Code) {
+		out = append(out, regency{Code: r.Code, Name: r.Name})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// webinarJSON is a webinar as the API shows it. JoinURL is filled for
+// organizers only.
+type webinarJSON struct {
+	ID              uint         `json:"id"`
+	Slug            string       `json:"slug"`
+	URL             string       `json:"url"`
+	Title           string       `json:"title"`
+	Description     string       `json:"description"`
+	StartsAt        string       `json:"starts_at"`
+	EndsAt          string       `json:"ends_at"`
+	DurationMinutes int          `json:"duration_minutes"`
+	Timezone        string       `json:"timezone"`
+	TimezoneLabel   string       `json:"timezone_label"`
+	RegencyCode     string       `json:"regency_code"`
+	RegencyName     string       `json:"regency_name"`
+	ProvinceCode    string       `json:"province_code"`
+	ProvinceName    string       `json:"province_name"`
+	Audience        string       `json:"audience"`
+	Platform        string       `json:"platform"`
+	JoinURL         *string      `json:"join_url,omitempty"`
+	Venue           string       `json:"venue"`
+	Capacity        int          `json:"capacity"`
+	Status          string       `json:"status"`
+	ProgrammeID     *uint        `json:"programme_id"`
+	Pillars         []string     `json:"pillars"`
+	Lineup          []lineupJSON `json:"lineup"`
+}
+
+type lineupJSON struct {
+	ID     uint       `json:"id"`
+	Role   string     `json:"role"`
+	Pillar *string    `json:"pillar"`
+	Topic  string     `json:"topic"`
+	Order  int        `json:"order"`
+	Person personJSON `json:"person"`
+}
+
+type personJSON struct {
+	ID          uint    `json:"id"`
+	Name        string  `json:"name"`
+	Email       *string `json:"email,omitempty"`
+	Affiliation string  `json:"affiliation"`
+	Title       string  `json:"title"`
+}
+
+const apiTime = "2006-01-02T15:04:05Z"
+
+func (a *App) webinarToJSON(w *models.Webinar, organizer bool) webinarJSON {
+	z, _ := regions.ZoneByName(w.Timezone)
+	r, _ := regions.RegencyByCode(w.RegencyCode)
+	p, _ := regions.ProvinceByCode(w.ProvinceCode)
+	out := webinarJSON{
+		ID: w.ID, Slug: w.Slug, URL: a.cfg.BaseURL.String() + "/webinars/" + w.Slug, Title: w.Title, Description: w.Description,
+		StartsAt: w.StartsAt.UTC().Format(apiTime), EndsAt: w.EndsAt.UTC().Format(apiTime), DurationMinutes: w.DurationMinutes,
+		Timezone: w.Timezone, TimezoneLabel: z.Label, RegencyCode: w.RegencyCode, RegencyName: r.Name,
+		ProvinceCode: w.ProvinceCode, ProvinceName: p.Name, Audience: w.Audience, Platform: w.Platform, Venue: w.Venue,
+		Capacity: w.Capacity, Status: w.Status, ProgrammeID: w.ProgrammeID, Pillars: w.PillarCodes(), Lineup: []lineupJSON{},
+	}
+	if organizer {
+		join := w.JoinURL
+		out.JoinURL = &join
+	}
+	for _, e := range w.Lineup {
+		out.Lineup = append(out.Lineup, lineupToJSON(&e, organizer))
+	}
+	return out
+}
+
+func lineupToJSON(e *models.LineupEntry, organizer bool) lineupJSON {
+	out := lineupJSON{ID: e.ID, Role: e.Role, Pillar: e.Pillar, Topic: e.Topic, Order: e.Position,
+		Person: personJSON{ID: e.Person.ID, Name: e.Person.Name, Affiliation: e.Person.Affiliation, Title: e.Person.Title}}
+	if organizer {
+		out.Person.Email = e.Person.Email
+	}
+	return out
+}
+
+// parseAPITime reads RFC 3339 with an offset, or a plain date as the start
+// of that day in WIB.
+func parseAPITime(field, s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t, nil
+	}
+	if t, ok := dayStart(s); ok {
+		return t, nil
+	}
+	return nil, services.Invalid(field, "datetime")
+}
+
+func (a *App) apiListWebinars(c echo.Context) error {
+	q := c.QueryParams()
+	page := 1
+	if s := q.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return services.Invalid("page", "positive")
+		}
+		page = n
+	}
+	perPage, _ := strconv.Atoi(q.Get("per_page"))
+	f := services.WebinarFilter{Pillar: q.Get("pillar"), RegencyCode: q.Get("regency"), ProvinceCode: q.Get("province"),
+		Query: q.Get("q"), Page: page, PerPage: perPage}
+	var err error
+	if f.From, err = parseAPITime("from", q.Get("from")); err != nil {
+		return err
+	}
+	if f.To, err = parseAPITime("to", q.Get("to")); err != nil {
+		return err
+	}
+	organizer := currentUser(c) != nil
+	if !organizer {
+		f.Statuses = []string{models.StatusPublished}
+	} else if s := q.Get("status"); s != "" {
+		f.Statuses = strings.Split(s, ",")
+	}
+	list, total, err := a.webinars.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	items := make([]webinarJSON, 0, len(list))
+	for i := range list {
+		items = append(items, a.webinarToJSON(&list[i], organizer))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "total": total, "page": f.Page, "per_page": f.PerPage})
+}
+
+func (a *App) apiGetWebinar(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	organizer := currentUser(c) != nil
+	if !organizer && w.Status == models.StatusDraft {
+		return models.ErrNotFound
+	}
+	return c.JSON(http.StatusOK, a.webinarToJSON(w, organizer))
+}
+
+// webinarInput is the JSON body of create and update; pointers tell a
+// missing key from a zero value.
+type webinarInput struct {
+	Title           *string `json:"title"`
+	Description     *string `json:"description"`
+	StartsAt        *string `json:"starts_at"`
+	DurationMinutes *int    `json:"duration_minutes"`
+	Timezone        *string `json:"timezone"`
+	RegencyCode     *string `json:"regency_code"`
+	Audience        *string `json:"audience"`
+	Platform        *string `json:"platform"`
+	JoinURL         *string `json:"join_url"`
+	Venue           *string `json:"venue"`
+	Capacity        *int    `json:"capacity"`
+	ProgrammeID     *uint   `json:"programme_id"`
+	Status          *string `json:"status"`
+}
+
+var webinarKeys = []string{"title", "description", "starts_at", "duration_minutes", "timezone", "regency_code",
+	"audience", "platform", "join_url", "venue", "capacity", "programme_id", "status"}
+
+// apply writes the present keys onto f. A starts_at without an offset is
+// refused: an instant must say which zone it is in.
+func (in *webinarInput) apply(f *services.WebinarFields, raw map[string]json.RawMessage) error {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&f.Title, in.Title)
+	set(&f.Description, in.Description)
+	set(&f.Timezone, in.Timezone)
+	set(&f.RegencyCode, in.RegencyCode)
+	set(&f.Audience, in.Audience)
+	set(&f.Platform, in.Platform)
+	set(&f.JoinURL, in.JoinURL)
+	set(&f.Venue, in.Venue)
+	if in.DurationMinutes != nil {
+		f.DurationMinutes = *in.DurationMinutes
+	}
+	if in.Capacity != nil {
+		f.Capacity = *in.Capacity
+	}
+	if _, ok := raw["programme_id"]; ok {
+		f.ProgrammeID = in.ProgrammeID
+	}
+	if in.StartsAt != nil {
+		t, err := time.Parse(time.RFC3339, *in.StartsAt)
+		if err != nil {
+			return services.Invalid("starts_at", "rfc3339")
+		}
+		f.StartsAt = t
+	}
+	return nil
+}
+
+func (a *App) apiCreateWebinar(c echo.Context) error {
+	var in webinarInput
+	raw, err := decodeJSON(c, &in, webinarKeys...)
+	if err != nil {
+		return err
+	}
+	var f services.WebinarFields
+	if err := in.apply(&f, raw); err != nil {
+		return err
+	}
+	if in.Status != nil && *in.Status != models.StatusDraft && *in.Status != models.StatusPublished {
+		return services.Invalid("status", "create_status")
+	}
+	ctx := c.Request().Context()
+	w, err := a.webinars.Create(ctx, currentUser(c), f)
+	if err != nil {
+		return err
+	}
+	if in.Status != nil && *in.Status == models.StatusPublished {
+		if w, err = a.webinars.SetStatus(ctx, w.ID, models.StatusPublished); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusCreated, a.webinarToJSON(w, true))
+}
+
+func (a *App) apiUpdateWebinar(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	var in webinarInput
+	raw, err := decodeJSON(c, &in, webinarKeys...)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	fieldsChanged := len(raw) > 1 || (len(raw) == 1 && in.Status == nil)
+	if fieldsChanged {
+		f := services.FieldsOf(w)
+		if err := in.apply(&f, raw); err != nil {
+			return err
+		}
+		if in.Status != nil {
+			if err := services.CheckTransition(w, *in.Status); err != nil {
+				return err
+			}
+		}
+		if w, err = a.webinars.Update(ctx, w.ID, f); err != nil {
+			return err
+		}
+	}
+	if in.Status != nil {
+		if w, err = a.webinars.SetStatus(ctx, w.ID, *in.Status); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, a.webinarToJSON(w, true))
+}
+
+func (a *App) apiAddLineupEntry(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Role     string  `json:"role"`
+		Pillar   *string `json:"pillar"`
+		Topic    string  `json:"topic"`
+		Order    *int    `json:"order"`
+		PersonID uint    `json:"person_id"`
+		Person   struct {
+			Name        string `json:"name"`
+			Email       string `json:"email"`
+			Affiliation string `json:"affiliation"`
+			Title       string `json:"title"`
+		} `json:"person"`
+	}
+	if _, err := decodeJSON(c, &in, "role", "pillar", "topic", "order", "person", "person_id"); err != nil {
+		return err
+	}
+	li := services.LineupInput{Role: in.Role, Topic: in.Topic, Position: in.Order, PersonID: in.PersonID,
+		Person: services.PersonInput{Name: in.Person.Name, Email: in.Person.Email, Affiliation: in.Person.Affiliation, Title: in.Person.Title}}
+	if in.Pillar != nil {
+		li.Pillar = *in.Pillar
+	}
+	e, err := a.webinars.AddLineupEntry(c.Request().Context(), id, li)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, lineupToJSON(e, true))
+}
+
+func (a *App) apiRemoveLineupEntry(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	entryID, err := idParam(c, "entry")
+	if err != nil {
+		return err
+	}
+	if err := a.webinars.RemoveLineupEntry(c.Request().Context(), id, entryID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,62 @@
+// Package handlers is Sinau's HTTP layer: routes, middleware, page and API
+// handlers. Handlers stay thin: bind, validate, call a service, render.
+package handlers
+
+import (
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"sinau/config"
+	"sinau/i18n"
+	"sinau/models"
+	"sinau/services"
+)
+
+// Deps is everything the HTTP layer needs, built in main.
+type Deps struct {
+	Config     *config.Config
+	Logger     *slog.Logger
+	DB         *models.DB
+	Catalog    *i18n.Catalog
+	Templates  fs.FS
+	Static     fs.FS
+	Now        func() time.Time
+	BcryptCost int
+	// SetupToken, when not empty, opens /setup?token=… to create the first
+	// admin; it stops working once any organizer exists.
+	SetupToken string
+}
+
+// App holds the handlers' dependencies; every handler is one of its methods.
+type App struct {
+	cfg        *config.Config
+	log        *slog.Logger
+	db         *models.DB
+	cat        *i18n.Catalog
+	views      *views
+	static     fs.FS
+	now        func() time.Time
+	setupToken string
+
+	accounts   *services.Accounts
+	webinars   *services.Webinars
+	people     *services.People
+	programmes *services.Programmes
+}
+
+// New builds the App, parsing every template so a broken one fails here.
+func New(d Deps) (*App, error) {
+	v, err := loadViews(d.Templates, d.Static)
+	if err != nil {
+		return nil, err
+	}
+	return &App{
+		cfg: d.Config, log: d.Logger, db: d.DB, cat: d.Catalog, views: v, static: d.Static, now: d.Now,
+		setupToken: d.SetupToken,
+		accounts:   services.NewAccounts(d.DB, d.Now, d.BcryptCost),
+		webinars:   services.NewWebinars(d.DB, d.Now),
+		people:     services.NewPeople(d.DB, d.Now),
+		programmes: services.NewProgrammes(d.DB, d.Now),
+	}, nil
+}

@@ -1,0 +1,313 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sinau/models"
+	"sinau/regions"
+	"sinau/services"
+)
+
+// webinarForm is the webinar form as typed, kept to re-render after errors.
+type webinarForm struct {
+	Title, Description, Date, Time, Timezone, Duration, Regency string
+	Audience, Platform, JoinURL, Venue, Capacity, ProgrammeID   string
+}
+
+func formOf(w *models.Webinar) webinarForm {
+	local := w.StartsAt.In(w.Location())
+	f := webinarForm{
+		Title: w.Title, Description: w.Description, Date: local.Format("2006-01-02"), Time: local.Format("15:04"),
+		Timezone: w.Timezone, Duration: strconv.Itoa(w.DurationMinutes), Regency: w.RegencyCode,
+		Audience: w.Audience, Platform: w.Platform, JoinURL: w.JoinURL, Venue: w.Venue, Capacity: strconv.Itoa(w.Capacity),
+	}
+	if w.ProgrammeID != nil {
+		f.ProgrammeID = strconv.FormatUint(uint64(*w.ProgrammeID), 10)
+	}
+	return f
+}
+
+func bindWebinarForm(c echo.Context) webinarForm {
+	v := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
+	return webinarForm{
+		Title: v("title"), Description: v("description"), Date: v("date"), Time: v("time"), Timezone: v("timezone"),
+		Duration: v("duration_minutes"), Regency: v("regency_code"), Audience: v("audience"), Platform: v("platform"),
+		JoinURL: v("join_url"), Venue: v("venue"), Capacity: v("capacity"), ProgrammeID: v("programme_id"),
+	}
+}
+
+// fields converts the typed form; the start is read as a wall-clock time in
+// the chosen zone. Numbers that do not parse are sent on as invalid values so
+// the service reports them with the others.
+func (f webinarForm) fields() services.WebinarFields {
+	out := services.WebinarFields{
+		Title: f.Title, Description: f.Description, Timezone: f.Timezone, RegencyCode: f.Regency,
+		Audience: f.Audience, Platform: f.Platform, JoinURL: f.JoinURL, Venue: f.Venue,
+	}
+	if loc, err := time.LoadLocation(f.Timezone); err == nil && f.Timezone != "" {
+		if t, err := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.Time, loc); err == nil {
+			out.StartsAt = t
+		}
+	}
+	if n, err := strconv.Atoi(f.Duration); err == nil {
+		out.DurationMinutes = n
+	}
+	out.Capacity = 0
+	if f.Capacity != "" {
+		if n, err := strconv.Atoi(f.Capacity); err == nil {
+			out.Capacity = n
+		} else {
+			out.Capacity = -1
+		}
+	}
+	if id, err := strconv.ParseUint(f.ProgrammeID, 10, 32); err == nil && id > 0 {
+		pid := uint(id)
+		out.ProgrammeID = &pid
+	}
+	return out
+}
+
+func idParam(c echo.Context, name string) (uint, error) {
+	id, err := strconv.ParseUint(c.Param(name), 10, 32)
+	if err != nil || id == 0 {
+		return 0, models.ErrNotFound
+	}
+	return uint(id), nil
+}
+
+func (a *App) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	now := a.now()
+	upcoming, nUp, err := a.webinars.List(ctx, services.WebinarFilter{NotEndedAt: &now, PerPage: services.MaxPerPage,
+		Statuses: []string{models.StatusDraft, models.StatusPublished}})
+	if err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	past, nPast, err := a.webinars.List(ctx, services.WebinarFilter{EndedBefore: &now, Page: page, PerPage: 20})
+	if err != nil {
+		return err
+	}
+	p := a.page(c, a.cat.T(lang(c), "dashboard.title"), map[string]any{
+		"Upcoming": upcoming, "UpcomingTotal": nUp, "Past": past, "PastPages": newPagination(page, 20, nPast),
+	})
+	return a.render(c, http.StatusOK, "organizer/dashboard", p)
+}
+
+func (a *App) renderWebinarForm(c echo.Context, status int, w *models.Webinar, f webinarForm, errs map[string]string) error {
+	progs, err := a.programmes.List(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	title := a.cat.T(lang(c), "webinar.new")
+	if w != nil {
+		title = a.cat.T(lang(c), "webinar.edit")
+	}
+	p := a.page(c, title, map[string]any{"W": w, "Programmes": progs})
+	p.Form, p.Errors = f, errs
+	return a.render(c, status, "organizer/webinar_form", p)
+}
+
+func (a *App) newWebinar(c echo.Context) error {
+	start := a.now().Add(7 * 24 * time.Hour)
+	f := webinarForm{Date: start.Format("2006-01-02"), Time: "09:00", Timezone: regions.WIB.Name, Duration: "120",
+		Audience: "general", Platform: "zoom", Capacity: "300"}
+	return a.renderWebinarForm(c, http.StatusOK, nil, f, nil)
+}
+
+func (a *App) createWebinar(c echo.Context) error {
+	f := bindWebinarForm(c)
+	w, err := a.webinars.Create(c.Request().Context(), currentUser(c), f.fields())
+	if err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderWebinarForm(c, http.StatusUnprocessableEntity, nil, f, errs)
+	}
+	a.flash(c, "flash.webinar_created")
+	return c.Redirect(http.StatusSeeOther, "/organizer/webinars/"+strconv.FormatUint(uint64(w.ID), 10))
+}
+
+func (a *App) loadWebinar(c echo.Context) (*models.Webinar, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return a.webinars.Get(c.Request().Context(), id)
+}
+
+func (a *App) editWebinar(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	return a.renderWebinarForm(c, http.StatusOK, w, formOf(w), nil)
+}
+
+func (a *App) updateWebinar(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	f := bindWebinarForm(c)
+	if _, err := a.webinars.Update(c.Request().Context(), w.ID, f.fields()); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderWebinarForm(c, http.StatusUnprocessableEntity, w, f, errs)
+	}
+	a.flash(c, "flash.webinar_saved")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w))
+}
+
+func webinarPath(w *models.Webinar) string {
+	return "/organizer/webinars/" + strconv.FormatUint(uint64(w.ID), 10)
+}
+
+// lineupForm is the add-to-line-up form as typed.
+type lineupForm struct {
+	Role, Pillar, Topic, Name, Email, Affiliation, Title string
+}
+
+func (a *App) renderWebinarShow(c echo.Context, status int, w *models.Webinar, lf lineupForm, errs map[string]string) error {
+	groups, others := groupLineup(w)
+	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others,
+		"PublicURL": a.cfg.BaseURL.String() + "/webinars/" + w.Slug})
+	p.Form, p.Errors = lf, errs
+	return a.render(c, status, "organizer/webinar_show", p)
+}
+
+func (a *App) showWebinar(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	return a.renderWebinarShow(c, http.StatusOK, w, lineupForm{Role: models.RoleSpeaker}, nil)
+}
+
+func (a *App) changeWebinarStatus(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	status := c.FormValue("status")
+	if _, err := a.webinars.SetStatus(c.Request().Context(), w.ID, status); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderWebinarShow(c, http.StatusConflict, w, lineupForm{Role: models.RoleSpeaker}, errs)
+	}
+	a.flash(c, "flash.status_"+status)
+	return c.Redirect(http.StatusSeeOther, webinarPath(w))
+}
+
+func (a *App) duplicateWebinar(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	w, err := a.webinars.Duplicate(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	a.flash(c, "flash.webinar_duplicated")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/edit")
+}
+
+func (a *App) runSheet(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "organizer/runsheet", a.page(c, w.Title, map[string]any{"W": w}))
+}
+
+func (a *App) addLineupEntry(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	lf := lineupForm{Role: c.FormValue("role"), Pillar: c.FormValue("pillar"), Topic: c.FormValue("topic"),
+		Name: c.FormValue("name"), Email: c.FormValue("email"), Affiliation: c.FormValue("affiliation"), Title: c.FormValue("person_title")}
+	in := services.LineupInput{Role: lf.Role, Pillar: lf.Pillar, Topic: lf.Topic,
+		Person: services.PersonInput{Name: lf.Name, Email: lf.Email, Affiliation: lf.Affiliation, Title: lf.Title}}
+	if lf.Role != models.RoleSpeaker {
+		in.Pillar = ""
+	}
+	if _, err := a.webinars.AddLineupEntry(c.Request().Context(), w.ID, in); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderWebinarShow(c, http.StatusUnprocessableEntity, w, lf, errs)
+	}
+	a.flash(c, "flash.lineup_added")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"#lineup")
+}
+
+func (a *App) updateLineupEntry(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	entryID, err := idParam(c, "entry")
+	if err != nil {
+		return err
+	}
+	in := services.LineupInput{Role: c.FormValue("role"), Pillar: c.FormValue("pillar"), Topic: c.FormValue("topic")}
+	if in.Role != models.RoleSpeaker {
+		in.Pillar = ""
+	}
+	if _, err := a.webinars.UpdateLineupEntry(c.Request().Context(), w.ID, entryID, in); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderWebinarShow(c, http.StatusUnprocessableEntity, w, lineupForm{Role: models.RoleSpeaker}, errs)
+	}
+	a.flash(c, "flash.lineup_saved")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"#lineup")
+}
+
+func (a *App) removeLineupEntry(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	entryID, err := idParam(c, "entry")
+	if err != nil {
+		return err
+	}
+	if err := a.webinars.RemoveLineupEntry(c.Request().Context(), w.ID, entryID); err != nil {
+		return err
+	}
+	a.flash(c, "flash.lineup_removed")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"#lineup")
+}
+
+func (a *App) moveLineupEntry(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	entryID, err := idParam(c, "entry")
+	if err != nil {
+		return err
+	}
+	delta := 1
+	if c.FormValue("direction") == "up" {
+		delta = -1
+	}
+	if err := a.webinars.MoveLineupEntry(c.Request().Context(), w.ID, entryID, delta); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"#lineup")
+}

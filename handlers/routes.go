@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Routes builds the Echo instance with every route and middleware.
+func (a *App) Routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.IPExtractor = a.ipExtractor()
+	e.HTTPErrorHandler = a.handleError
+
+	e.Use(middleware.RequestID())
+	e.Use(a.requestLogger())
+	e.Use(middleware.Recover())
+	e.Use(a.securityHeaders)
+	e.Use(middleware.BodyLimit("1M"))
+	e.Use(a.language)
+
+	e.GET("/healthz", a.healthz)
+	e.GET("/static/*", a.serveStatic)
+
+	web := e.Group("", a.loadSession, middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "sinau_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   a.cfg.SecureCookies(),
+		CookieSameSite: http.SameSiteLaxMode,
+	}))
+	web.GET("/", a.catalog)
+	web.GET("/webinars/:slug", a.webinarPage)
+	web.GET("/programmes/:slug", a.programmePage)
+	web.GET("/lang/:lang", a.switchLanguage)
+	web.GET("/login", a.loginForm)
+	web.POST("/login", a.login, a.rateLimit(10))
+	web.POST("/logout", a.logout)
+	web.GET("/setup", a.setupForm)
+	web.POST("/setup", a.setup, a.rateLimit(10))
+
+	org := web.Group("/organizer", a.requireLogin)
+	org.GET("", a.dashboard)
+	org.GET("/webinars/new", a.newWebinar)
+	org.POST("/webinars", a.createWebinar)
+	org.GET("/webinars/:id", a.showWebinar)
+	org.GET("/webinars/:id/edit", a.editWebinar)
+	org.POST("/webinars/:id", a.updateWebinar)
+	org.POST("/webinars/:id/status", a.changeWebinarStatus)
+	org.POST("/webinars/:id/duplicate", a.duplicateWebinar)
+	org.GET("/webinars/:id/runsheet", a.runSheet)
+	org.POST("/webinars/:id/lineup", a.addLineupEntry)
+	org.POST("/webinars/:id/lineup/:entry", a.updateLineupEntry)
+	org.POST("/webinars/:id/lineup/:entry/delete", a.removeLineupEntry)
+	org.POST("/webinars/:id/lineup/:entry/move", a.moveLineupEntry)
+	org.GET("/people", a.listPeople)
+	org.GET("/people/:id", a.editPerson)
+	org.POST("/people/:id", a.updatePerson)
+	org.GET("/programmes", a.listProgrammes)
+	org.GET("/programmes/new", a.newProgramme)
+	org.POST("/programmes", a.createProgramme)
+	org.GET("/programmes/:id/edit", a.editProgramme)
+	org.POST("/programmes/:id", a.updateProgramme)
+	org.GET("/account", a.account)
+	org.POST("/account/password", a.changePassword)
+	org.POST("/account/tokens", a.createToken)
+	org.POST("/account/tokens/:id/revoke", a.revokeToken)
+
+	admin := org.Group("/accounts", a.requireAdmin)
+	admin.GET("", a.listAccounts)
+	admin.GET("/new", a.newAccount)
+	admin.POST("", a.createAccount)
+	admin.GET("/:id/edit", a.editAccount)
+	admin.POST("/:id", a.updateAccount)
+	admin.POST("/:id/password", a.resetAccountPassword)
+
+	api := e.Group("/api/v1")
+	api.POST("/tokens", a.apiCreateToken, a.rateLimit(10))
+	api.DELETE("/tokens/current", a.apiRevokeCurrentToken, a.apiAuth(true))
+	api.GET("/pillars", a.apiPillars)
+	api.GET("/regions/provinces", a.apiProvinces)
+	api.GET("/regions/provinces/:code/regencies", a.apiRegencies)
+	api.GET("/webinars", a.apiListWebinars, a.apiAuth(false))
+	api.GET("/webinars/:id", a.apiGetWebinar, a.apiAuth(false))
+	api.POST("/webinars", a.apiCreateWebinar, a.apiAuth(true))
+	api.PATCH("/webinars/:id", a.apiUpdateWebinar, a.apiAuth(true))
+	api.POST("/webinars/:id/lineup", a.apiAddLineupEntry, a.apiAuth(true))
+	api.DELETE("/webinars/:id/lineup/:entry", a.apiRemoveLineupEntry, a.apiAuth(true))
+	api.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+	return e
+}
+
+func (a *App) healthz(c echo.Context) error {
+	if err := a.db.Ping(c.Request().Context()); err != nil {
+		a.log.Error("health check", "error", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// serveStatic serves embedded files; URLs carry a content hash, so they can
+// be cached for a year.
+func (a *App) serveStatic(c echo.Context) error {
+	p := strings.TrimPrefix(c.Param("*"), "/")
+	if _, ok := a.views.staticHashs[p]; !ok {
+		return echo.ErrNotFound
+	}
+	if c.QueryParam("v") != "" {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	http.ServeFileFS(c.Response(), c.Request(), a.static, p)
+	return nil
+}

@@ -1,0 +1,141 @@
+package models
+
+import "time"
+
+// Webinar statuses. A webinar starts as a draft, is published, and ends
+// completed or cancelled.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+	StatusCompleted = "completed"
+	StatusCancelled = "cancelled"
+)
+
+// Pillar codes of the national digital-literacy curriculum.
+const (
+	PillarEthics  = "ethics"
+	PillarSkills  = "skills"
+	PillarCulture = "culture"
+	PillarSafety  = "safety"
+)
+
+// Pillars lists the four pillar codes in curriculum order.
+var Pillars = []string{PillarEthics, PillarSkills, PillarCulture, PillarSafety}
+
+// Line-up roles.
+const (
+	RoleModerator   = "moderator"
+	RoleKeynote     = "keynote"
+	RoleSpeaker     = "speaker"
+	RoleKOL         = "kol"
+	RoleInterpreter = "interpreter"
+)
+
+// LineupRoles lists the roles in the order a run-sheet usually has them.
+var LineupRoles = []string{RoleModerator, RoleKeynote, RoleSpeaker, RoleKOL, RoleInterpreter}
+
+// Audiences are the segments a webinar is aimed at.
+var Audiences = []string{"general", "students", "teachers", "university_students", "parents", "civil_servants", "communities", "msme"}
+
+// Platforms a webinar runs on; in_person uses a venue instead of a join link.
+var Platforms = []string{"zoom", "google_meet", "microsoft_teams", "youtube", "other_online", "in_person", "hybrid"}
+
+// Programme is a named series of webinars.
+type Programme struct {
+	ID          uint
+	Slug        string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Webinar is one scheduled session. StartsAt is UTC; Timezone is the IANA
+// zone the webinar is presented in.
+type Webinar struct {
+	ID              uint
+	Slug            string
+	Title           string
+	Description     string
+	StartsAt        time.Time
+	DurationMinutes int
+	EndsAt          time.Time // StartsAt + duration, kept for queries
+	Timezone        string
+	RegencyCode     string
+	ProvinceCode    string
+	Audience        string
+	Platform        string
+	JoinURL         string
+	Venue           string
+	Capacity        int
+	Status          string
+	Sequence        int
+	ProgrammeID     *uint
+	Programme       *Programme
+	CreatedByID     *uint
+	PublishedAt     *time.Time
+	CancelledAt     *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Lineup          []LineupEntry
+}
+
+// Location is the webinar's time zone; UTC if the stored name is unknown.
+func (w Webinar) Location() *time.Location {
+	loc, err := time.LoadLocation(w.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// PillarCodes are the pillars the webinar's speakers cover, in curriculum order.
+func (w Webinar) PillarCodes() []string {
+	have := map[string]bool{}
+	for _, e := range w.Lineup {
+		if e.Pillar != nil {
+			have[*e.Pillar] = true
+		}
+	}
+	out := []string{}
+	for _, p := range Pillars {
+		if have[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// IsOnline reports whether people join through a link.
+func (w Webinar) IsOnline() bool { return w.Platform != "in_person" }
+
+// HasVenue reports whether people come to a place.
+func (w Webinar) HasVenue() bool { return w.Platform == "in_person" || w.Platform == "hybrid" }
+
+// Person is someone who appears in line-ups: speakers, moderators, guests.
+type Person struct {
+	ID          uint
+	Name        string
+	Email       *string
+	Phone       string
+	Affiliation string
+	Title       string
+	Bio         string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// LineupEntry places a person in a webinar's line-up. Pillar is set for
+// speakers only.
+type LineupEntry struct {
+	ID        uint
+	WebinarID uint
+	PersonID  uint
+	Person    Person
+	Role      string
+	Pillar    *string
+	Topic     string
+	Position  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
