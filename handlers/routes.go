@@ -33,6 +33,8 @@ func (a *App) Routes() *echo.Echo {
 		CookieHTTPOnly: true,
 		CookieSecure:   a.cfg.SecureCookies(),
 		CookieSameSite: http.SameSiteLaxMode,
+		// A missing or wrong token is the same refusal: 403.
+		ErrorHandler: func(error, echo.Context) error { return echo.NewHTTPError(http.StatusForbidden) },
 	}))
 	web.GET("/", a.catalog)
 	web.GET("/webinars/:slug", a.webinarPage)
