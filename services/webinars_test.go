@@ -275,7 +275,7 @@ func TestDuplicateCopiesLineupIntoDraft(t *testing.T) {
 
 func TestSlugify(t *testing.T) {
 	cases := map[string]string{
-		"Tiga Strategi: Era Digital!":     "tiga-strategi-era-digital",
+		"Tiga Strategi: Era Digital!":      "tiga-strategi-era-digital",
 		"  Café  Literasi — Kota Bandung ": "cafe-literasi-kota-bandung",
 		"???":                              "webinar",
 		strings.Repeat("kata ", 30):        "kata-kata-kata-kata-kata-kata-kata-kata-kata-kata-kata-kata",
