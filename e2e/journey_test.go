@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -491,9 +492,24 @@ func (b *browser) waitVisible(step, sel string) {
 
 // set gives a field a value and checks that it took, which it does not when
 // a select has no such option.
+//
+// chromedp v0.23.0's SetValue cannot set the empty string: the argument's
+// JSON "" is dropped by an omitempty tag, so the page receives undefined and
+// an input ends up holding "undefined". Emptying goes through Evaluate.
 func (b *browser) set(sel, value string) {
 	b.t.Helper()
-	b.do("fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), value))
+	b.waitVisible("fill "+sel, sel)
+	if value == "" {
+		q, _ := json.Marshal(sel)
+		evaluate[chromedp.Void](b, "empty "+sel, `(() => {
+			const el = document.querySelector(`+string(q)+`);
+			el.value = "";
+			el.dispatchEvent(new Event("input", {bubbles: true}));
+			el.dispatchEvent(new Event("change", {bubbles: true}));
+		})()`)
+	} else {
+		b.do("fill "+sel, chromedp.SetValue(chromedp.CSS(sel), value))
+	}
 	if got := b.value(sel); got != value {
 		b.fatalf("%s holds %q after setting %q", sel, got, value)
 	}
