@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +23,9 @@ import (
 // (400); a value of the wrong type is an invalid field (422); keys outside
 // allowed are refused (422) so a typo never silently does nothing.
 func decodeJSON(c echo.Context, dst any, allowed ...string) (map[string]json.RawMessage, error) {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(strings.ToLower(ct), echo.MIMEApplicationJSON) {
+		return nil, echo.NewHTTPError(http.StatusUnsupportedMediaType)
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var he *echo.HTTPError
@@ -37,16 +42,25 @@ func decodeJSON(c echo.Context, dst any, allowed ...string) (map[string]json.Raw
 	for _, k := range allowed {
 		ok[k] = true
 	}
+	keys := make([]string, 0, len(raw))
 	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
 		if !ok[k] {
 			return nil, services.Invalid(k, "unknown_field")
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return nil, services.Invalid(te.Field, "type")
+		}
+		if name, found := strings.CutPrefix(err.Error(), "json: unknown field "); found {
+			return nil, services.Invalid(strings.Trim(name, `"`), "unknown_field")
 		}
 		return nil, &malformed{reason: "invalid JSON"}
 	}
@@ -66,11 +80,12 @@ func (a *App) apiCreateToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusCreated, map[string]any{"token": token, "id": t.ID})
 }
 
 func (a *App) apiRevokeCurrentToken(c echo.Context) error {
-	token := strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	_, token, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 	_, t, err := a.accounts.TokenOrganizer(c.Request().Context(), token)
 	if err != nil {
 		return err
@@ -200,8 +215,8 @@ func lineupToJSON(e *models.LineupEntry, organizer bool) lineupJSON {
 	return out
 }
 
-// parseAPITime reads RFC 3339 with an offset, or a plain date as the start
-// of that day in WIB.
+// parseAPITime reads RFC 3339 with an offset, or a plain date as that whole
+// day in WIB: its start for "from", its end for "to".
 func parseAPITime(field, s string) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
@@ -209,7 +224,11 @@ func parseAPITime(field, s string) (*time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return &t, nil
 	}
-	if t, ok := dayStart(s); ok {
+	if t, ok := dayStart(s); ok && t != nil {
+		if field == "to" {
+			end := t.Add(24*time.Hour - time.Second)
+			return &end, nil
+		}
 		return t, nil
 	}
 	return nil, services.Invalid(field, "datetime")
@@ -225,7 +244,14 @@ func (a *App) apiListWebinars(c echo.Context) error {
 		}
 		page = n
 	}
-	perPage, _ := strconv.Atoi(q.Get("per_page"))
+	perPage := 0
+	if s := q.Get("per_page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > services.MaxPerPage {
+			return services.Invalid("per_page", "range", 1, services.MaxPerPage)
+		}
+		perPage = n
+	}
 	f := services.WebinarFilter{Pillar: q.Get("pillar"), RegencyCode: q.Get("regency"), ProvinceCode: q.Get("province"),
 		Query: q.Get("q"), Page: page, PerPage: perPage}
 	var err error
@@ -240,6 +266,14 @@ func (a *App) apiListWebinars(c echo.Context) error {
 		f.Statuses = []string{models.StatusPublished}
 	} else if s := q.Get("status"); s != "" {
 		f.Statuses = strings.Split(s, ",")
+		for _, st := range f.Statuses {
+			if !slices.Contains([]string{models.StatusDraft, models.StatusPublished, models.StatusCompleted, models.StatusCancelled}, st) {
+				return services.Invalid("status", "unknown")
+			}
+		}
+	}
+	if err := f.Normalize(); err != nil {
+		return err
 	}
 	list, total, err := a.webinars.List(c.Request().Context(), f)
 	if err != nil {
@@ -258,7 +292,7 @@ func (a *App) apiGetWebinar(c echo.Context) error {
 		return err
 	}
 	organizer := currentUser(c) != nil
-	if !organizer && w.Status == models.StatusDraft {
+	if !organizer && w.PublishedAt == nil {
 		return models.ErrNotFound
 	}
 	return c.JSON(http.StatusOK, a.webinarToJSON(w, organizer))
@@ -356,26 +390,23 @@ func (a *App) apiUpdateWebinar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	fieldsChanged := len(raw) > 1 || (len(raw) == 1 && in.Status == nil)
-	if fieldsChanged {
+	var fields *services.WebinarFields
+	if len(raw) > 1 || (len(raw) == 1 && in.Status == nil) {
 		f := services.FieldsOf(w)
 		if err := in.apply(&f, raw); err != nil {
 			return err
 		}
-		if in.Status != nil {
-			if err := services.CheckTransition(w, *in.Status); err != nil {
-				return err
-			}
-		}
-		if w, err = a.webinars.Update(ctx, w.ID, f); err != nil {
-			return err
+		fields = &f
+	}
+	status := ""
+	if in.Status != nil {
+		status = *in.Status
+		if status == "" {
+			return services.Invalid("status", "required")
 		}
 	}
-	if in.Status != nil {
-		if w, err = a.webinars.SetStatus(ctx, w.ID, *in.Status); err != nil {
-			return err
-		}
+	if w, err = a.webinars.Patch(c.Request().Context(), w.ID, fields, status); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, a.webinarToJSON(w, true))
 }
@@ -396,13 +427,16 @@ func (a *App) apiAddLineupEntry(c echo.Context) error {
 			Email       string `json:"email"`
 			Affiliation string `json:"affiliation"`
 			Title       string `json:"title"`
+			Phone       string `json:"phone"`
+			Bio         string `json:"bio"`
 		} `json:"person"`
 	}
 	if _, err := decodeJSON(c, &in, "role", "pillar", "topic", "order", "person", "person_id"); err != nil {
 		return err
 	}
 	li := services.LineupInput{Role: in.Role, Topic: in.Topic, Position: in.Order, PersonID: in.PersonID,
-		Person: services.PersonInput{Name: in.Person.Name, Email: in.Person.Email, Affiliation: in.Person.Affiliation, Title: in.Person.Title}}
+		Person: services.PersonInput{Name: in.Person.Name, Email: in.Person.Email, Affiliation: in.Person.Affiliation,
+			Title: in.Person.Title, Phone: in.Person.Phone, Bio: in.Person.Bio}}
 	if in.Pillar != nil {
 		li.Pillar = *in.Pillar
 	}

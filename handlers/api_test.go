@@ -243,3 +243,70 @@ func TestAPIReferenceData(t *testing.T) {
 		t.Errorf("pillars %v", pillars)
 	}
 }
+
+func TestAPIPatchIsAtomicAndClosedWebinarsAreFrozen(t *testing.T) {
+	s := newTestServer(t, nil)
+	c := s.client(t)
+	token := apiToken(t, c)
+	res := c.json("PATCH", "/api/v1/webinars/1", token, `{"title":"Judul baru","status":"completed"}`)
+	if res.status != 409 || decode[errorBody](t, res).Error.Code != "not_started" {
+		t.Fatalf("complete before start: %d %s", res.status, res.body)
+	}
+	w := decode[map[string]any](t, c.json("GET", "/api/v1/webinars/1", token, ""))
+	if w["title"] == "Judul baru" {
+		t.Error("a refused PATCH saved its fields")
+	}
+	if r := c.json("PATCH", "/api/v1/webinars/1", token, `{"status":"archived","capacity":250}`); r.status != 422 {
+		t.Errorf("unknown status with fields: %d", r.status)
+	}
+	if r := c.json("PATCH", "/api/v1/webinars/2", token, `{"status":"cancelled"}`); r.status != 200 {
+		t.Fatal(r.body)
+	}
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/webinars/2/lineup", `{"role":"kol","person":{"name":"X"}}`},
+		{"DELETE", "/api/v1/webinars/2/lineup/" + fmt.Sprint(decode[map[string]any](t, c.json("GET", "/api/v1/webinars/2", token, ""))["lineup"].([]any)[0].(map[string]any)["id"]), ""},
+	} {
+		if r := c.json(tc.method, tc.path, token, tc.body); r.status != 409 {
+			t.Errorf("%s %s on a cancelled webinar: %d", tc.method, tc.path, r.status)
+		}
+	}
+}
+
+func TestAPIProtocolDetails(t *testing.T) {
+	s := newTestServer(t, nil)
+	c := s.client(t)
+	token := apiToken(t, c)
+	if r := c.json("PUT", "/api/v1/webinars/1", token, `{}`); r.status != 405 || decode[errorBody](t, r).Error.Code != "method_not_allowed" {
+		t.Errorf("PUT: %d %s", r.status, r.body)
+	}
+	if r := c.do("POST", "/api/v1/webinars", strings.NewReader(createBody), map[string]string{"Authorization": "bearer " + token, "Content-Type": "text/plain"}); r.status != 415 {
+		t.Errorf("text/plain body: %d", r.status)
+	}
+	if r := c.do("POST", "/api/v1/webinars", strings.NewReader(createBody), map[string]string{"Authorization": "bearer " + token, "Content-Type": "application/json; charset=utf-8"}); r.status != 201 {
+		t.Errorf("lower-case bearer scheme: %d %s", r.status, r.body)
+	}
+	r := c.json("POST", "/api/v1/webinars/1/lineup", token, `{"role":"kol","person":{"name":"X","twitter":"@x"}}`)
+	if r.status != 422 || decode[errorBody](t, r).Error.Fields["twitter"] == "" {
+		t.Errorf("unknown nested field: %d %s", r.status, r.body)
+	}
+	list := decode[map[string]any](t, c.json("GET", "/api/v1/webinars", "", ""))
+	if list["per_page"].(float64) != 12 {
+		t.Errorf("per_page echoed %v, want the 12 used", list["per_page"])
+	}
+	if r := c.json("GET", "/api/v1/webinars?per_page=500", "", ""); r.status != 422 {
+		t.Errorf("per_page=500: %d", r.status)
+	}
+	day := decode[struct{ Total int }](t, c.json("GET", "/api/v1/webinars?from=2026-12-07&to=2026-12-07", "", ""))
+	if day.Total != 1 {
+		t.Errorf("a one-day window holds the Makassar webinar of 7 December, got %d", day.Total)
+	}
+	draft := decode[map[string]any](t, c.json("POST", "/api/v1/webinars", token, createBody))
+	path := fmt.Sprintf("/api/v1/webinars/%v", draft["id"])
+	c.json("PATCH", path, token, `{"status":"cancelled"}`)
+	if r := c.json("GET", path, "", ""); r.status != 404 {
+		t.Errorf("a draft cancelled unpublished became public: %d", r.status)
+	}
+	if r := c.json("POST", "/api/v1/tokens", "", `{"email":"demo@sinau.test","password":"demo-sinau-2026"}`); r.header.Get("Cache-Control") != "no-store" {
+		t.Error("token response may be cached")
+	}
+}

@@ -55,7 +55,7 @@ func New(d Deps) (*App, error) {
 		cfg: d.Config, log: d.Logger, db: d.DB, cat: d.Catalog, views: v, static: d.Static, now: d.Now,
 		setupToken: d.SetupToken,
 		accounts:   services.NewAccounts(d.DB, d.Now, d.BcryptCost),
-		webinars:   services.NewWebinars(d.DB, d.Now),
+		webinars:   services.NewWebinars(d.DB, d.Now, d.Config.BaseURL.Hostname()),
 		people:     services.NewPeople(d.DB, d.Now),
 		programmes: services.NewProgrammes(d.DB, d.Now),
 	}, nil

@@ -61,6 +61,8 @@ func classify(err error) (status int, code string) {
 			return he.Code, "too_large"
 		case http.StatusTooManyRequests:
 			return he.Code, "rate_limited"
+		case http.StatusUnsupportedMediaType:
+			return he.Code, "unsupported_media_type"
 		case http.StatusForbidden:
 			return he.Code, "csrf"
 		case http.StatusUnauthorized:

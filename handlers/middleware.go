@@ -142,8 +142,8 @@ func (a *App) apiAuth(required bool) echo.MiddlewareFunc {
 				}
 				return next(c)
 			}
-			token, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || token == "" {
+			scheme, token, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 				return errUnauthorized
 			}
 			o, _, err := a.accounts.TokenOrganizer(c.Request().Context(), token)

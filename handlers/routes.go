@@ -20,13 +20,16 @@ func (a *App) Routes() *echo.Echo {
 	e.Use(a.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(a.securityHeaders)
-	e.Use(middleware.BodyLimit("1M"))
 	e.Use(a.language)
+	e.Use(middleware.BodyLimit("1M"))
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", a.serveStatic)
 
-	web := e.Group("", a.loadSession, middleware.CSRFWithConfig(middleware.CSRFConfig{
+	// Web routes get sessions and CSRF. They are registered one by one, not
+	// as a group: an Echo group with an empty prefix would also claim every
+	// unmatched path, the API's included.
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
 		CookieName:     "sinau_csrf",
 		CookiePath:     "/",
@@ -35,18 +38,19 @@ func (a *App) Routes() *echo.Echo {
 		CookieSameSite: http.SameSiteLaxMode,
 		// A missing or wrong token is the same refusal: 403.
 		ErrorHandler: func(error, echo.Context) error { return echo.NewHTTPError(http.StatusForbidden) },
-	}))
-	web.GET("/", a.catalog)
-	web.GET("/webinars/:slug", a.webinarPage)
-	web.GET("/programmes/:slug", a.programmePage)
-	web.GET("/lang/:lang", a.switchLanguage)
-	web.GET("/login", a.loginForm)
-	web.POST("/login", a.login, a.rateLimit(10))
-	web.POST("/logout", a.logout)
-	web.GET("/setup", a.setupForm)
-	web.POST("/setup", a.setup, a.rateLimit(10))
+	})
+	web := []echo.MiddlewareFunc{a.loadSession, csrf}
+	e.GET("/", a.catalog, web...)
+	e.GET("/webinars/:slug", a.webinarPage, web...)
+	e.GET("/programmes/:slug", a.programmePage, web...)
+	e.GET("/lang/:lang", a.switchLanguage, web...)
+	e.GET("/login", a.loginForm, web...)
+	e.POST("/login", a.login, append(web, a.rateLimit(10))...)
+	e.POST("/logout", a.logout, web...)
+	e.GET("/setup", a.setupForm, web...)
+	e.POST("/setup", a.setup, append(web, a.rateLimit(10))...)
 
-	org := web.Group("/organizer", a.requireLogin)
+	org := e.Group("/organizer", a.loadSession, csrf, a.requireLogin)
 	org.GET("", a.dashboard)
 	org.GET("/webinars/new", a.newWebinar)
 	org.POST("/webinars", a.createWebinar)
@@ -93,7 +97,6 @@ func (a *App) Routes() *echo.Echo {
 	api.PATCH("/webinars/:id", a.apiUpdateWebinar, a.apiAuth(true))
 	api.POST("/webinars/:id/lineup", a.apiAddLineupEntry, a.apiAuth(true))
 	api.DELETE("/webinars/:id/lineup/:entry", a.apiRemoveLineupEntry, a.apiAuth(true))
-	api.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 	return e
 }
 

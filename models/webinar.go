@@ -70,6 +70,14 @@ type Webinar struct {
 	Capacity        int
 	Status          string
 	Sequence        int
+	// RegistrationDeadline closes registration early; nil means at the start.
+	RegistrationDeadline *time.Time
+	FormFields           string // JSON FormConfig; empty means the defaults
+	// The counters are kept in the same transaction as every registration
+	// change, so capacity checks need no COUNT(*) under the writer lock.
+	RegisteredCount int
+	WaitlistCount   int
+	WaitlistNext    int
 	ProgrammeID     *uint
 	Programme       *Programme
 	CreatedByID     *uint

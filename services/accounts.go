@@ -303,6 +303,13 @@ func (a *Accounts) TokenOrganizer(ctx context.Context, token string) (*models.Or
 	if err := a.db.R.WithContext(ctx).Where("id = ? AND active", t.OrganizerID).First(&o).Error; err != nil {
 		return nil, nil, notFound(err)
 	}
+	// Last use is kept to the hour: enough to spot stale tokens without a
+	// write on every request.
+	if now := a.now(); t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Hour {
+		if err := a.db.W.WithContext(ctx).Model(&t).Update("last_used_at", now).Error; err != nil {
+			return nil, nil, wrap("token last use", err)
+		}
+	}
 	return &o, &t, nil
 }
 

@@ -85,12 +85,17 @@ var demoWebinars = []demoWebinar{
 	},
 }
 
+var demoJoinURLs = map[string]string{
+	"zoom": "https://zoom.us/j/81234567890", "youtube": "https://www.youtube.com/live/sinau-demo",
+	"google_meet": "https://meet.google.com/abc-defg-hij", "hybrid": "https://zoom.us/j/89876543210",
+}
+
 // SeedDemo loads the demo programme, webinars and organizer. It recognises
 // what it made before by slug and email, so a second run changes nothing.
 func SeedDemo(ctx context.Context, db *models.DB, now func() time.Time, cost int) (DemoResult, error) {
 	var res DemoResult
 	accounts := NewAccounts(db, now, cost)
-	webinars := NewWebinars(db, now)
+	webinars := NewWebinars(db, now, "sinau.test")
 	programmes := NewProgrammes(db, now)
 
 	var organizer models.Organizer
@@ -135,7 +140,7 @@ func SeedDemo(ctx context.Context, db *models.DB, now func() time.Time, cost int
 		w, err := webinars.create(ctx, &organizer, WebinarFields{
 			Title: d.title, Description: d.description, StartsAt: start, DurationMinutes: d.minutes, Timezone: d.zone,
 			RegencyCode: d.regency, Audience: d.audience, Platform: d.platform, Venue: d.venue, Capacity: d.capacity,
-			JoinURL: "https://zoom.us/j/0000000000", ProgrammeID: &prog.ID,
+			JoinURL: demoJoinURLs[d.platform], ProgrammeID: &prog.ID,
 		}, d.slug)
 		if err != nil {
 			return res, err

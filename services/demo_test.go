@@ -32,7 +32,7 @@ func TestSeedDemoTwiceChangesNothing(t *testing.T) {
 	if second.Created != 0 || second.Existing != len(demoWebinars) || counts() != before {
 		t.Fatalf("second run changed something: %+v %v → %v", second, before, counts())
 	}
-	w, err := NewWebinars(db, clock).GetPublic(ctx, "demo-grobogan-pelayanan-publik")
+	w, err := NewWebinars(db, clock, "sinau.test").GetPublic(ctx, "demo-grobogan-pelayanan-publik")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func (s *Webinars) AddLineupEntry(ctx context.Context, webinarID uint, in Lineup
 	}
 	var entry models.LineupEntry
 	err := s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := requireWebinar(tx, webinarID); err != nil {
+		if err := requireOpenWebinar(tx, webinarID); err != nil {
 			return err
 		}
 		personID, err := resolvePerson(tx, in)
@@ -123,13 +123,18 @@ func (s *Webinars) UpdateLineupEntry(ctx context.Context, webinarID, entryID uin
 	if in.Position != nil {
 		updates["position"] = *in.Position
 	}
-	res := s.db.W.WithContext(ctx).Model(&models.LineupEntry{}).
-		Where("id = ? AND webinar_id = ?", entryID, webinarID).Updates(updates)
-	if res.Error != nil {
-		return nil, wrap("update line-up", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return nil, models.ErrNotFound
+	err := s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := requireOpenWebinar(tx, webinarID); err != nil {
+			return err
+		}
+		res := tx.Model(&models.LineupEntry{}).Where("id = ? AND webinar_id = ?", entryID, webinarID).Updates(updates)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return models.ErrNotFound
+		}
+		return res.Error
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s.LineupEntry(ctx, webinarID, entryID)
 }
@@ -137,20 +142,25 @@ func (s *Webinars) UpdateLineupEntry(ctx context.Context, webinarID, entryID uin
 // RemoveLineupEntry takes someone off a line-up; the person stays in the
 // directory.
 func (s *Webinars) RemoveLineupEntry(ctx context.Context, webinarID, entryID uint) error {
-	res := s.db.W.WithContext(ctx).Where("id = ? AND webinar_id = ?", entryID, webinarID).Delete(&models.LineupEntry{})
-	if res.Error != nil {
-		return wrap("remove line-up", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return models.ErrNotFound
-	}
-	return nil
+	return s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := requireOpenWebinar(tx, webinarID); err != nil {
+			return err
+		}
+		res := tx.Where("id = ? AND webinar_id = ?", entryID, webinarID).Delete(&models.LineupEntry{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return models.ErrNotFound
+		}
+		return res.Error
+	})
 }
 
 // MoveLineupEntry swaps an entry with its neighbour above (delta < 0) or
 // below (delta > 0), renumbering positions 1..n so they stay distinct.
 func (s *Webinars) MoveLineupEntry(ctx context.Context, webinarID, entryID uint, delta int) error {
 	return s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := requireOpenWebinar(tx, webinarID); err != nil {
+			return err
+		}
 		var entries []models.LineupEntry
 		if err := tx.Where("webinar_id = ?", webinarID).Order("position, id").Find(&entries).Error; err != nil {
 			return err
@@ -192,13 +202,15 @@ func (s *Webinars) LineupEntry(ctx context.Context, webinarID, entryID uint) (*m
 	return &e, nil
 }
 
-func requireWebinar(tx *gorm.DB, id uint) error {
-	var n int64
-	if err := tx.Model(&models.Webinar{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
+// requireOpenWebinar refuses line-up changes to an unknown webinar (404) or
+// a cancelled or completed one (409), like changes to its fields.
+func requireOpenWebinar(tx *gorm.DB, id uint) error {
+	var w models.Webinar
+	if err := tx.Select("id, status").First(&w, id).Error; err != nil {
+		return notFound(err)
 	}
-	if n == 0 {
-		return models.ErrNotFound
+	if w.Status == models.StatusCancelled || w.Status == models.StatusCompleted {
+		return &ConflictError{Code: "webinar_closed"}
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ func TestLineupRules(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			db := newDB(t)
-			s := NewWebinars(db, clock)
+			s := NewWebinars(db, clock, "sinau.test")
 			w, err := s.Create(context.Background(), newOrganizer(t, db), validFields())
 			if err != nil {
 				t.Fatal(err)
@@ -50,7 +50,7 @@ func TestLineupRules(t *testing.T) {
 func TestLineupReusesPeopleByEmailAndReorders(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
-	s := NewWebinars(db, clock)
+	s := NewWebinars(db, clock, "sinau.test")
 	org := newOrganizer(t, db)
 	w1, _ := s.Create(ctx, org, validFields())
 	w2, _ := s.Create(ctx, org, validFields())

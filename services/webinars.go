@@ -27,13 +27,15 @@ const (
 
 // Webinars schedules and publishes webinars and edits their line-ups.
 type Webinars struct {
-	db  *models.DB
-	now func() time.Time
+	db     *models.DB
+	now    func() time.Time
+	outbox Outbox
 }
 
-// NewWebinars builds the webinar service.
-func NewWebinars(db *models.DB, now func() time.Time) *Webinars {
-	return &Webinars{db: db, now: now}
+// NewWebinars builds the webinar service; domain names the host in the
+// Message-IDs of mail its changes cause.
+func NewWebinars(db *models.DB, now func() time.Time, domain string) *Webinars {
+	return &Webinars{db: db, now: now, outbox: Outbox{Domain: domain}}
 }
 
 // WebinarFields are the editable fields of a webinar. StartsAt is an instant;
@@ -161,29 +163,58 @@ func (s *Webinars) create(ctx context.Context, actor *models.Organizer, f Webina
 // Update replaces a webinar's fields. A change of time, place or link
 // raises the calendar SEQUENCE so calendar apps replace the old entry.
 func (s *Webinars) Update(ctx context.Context, id uint, f WebinarFields) (*models.Webinar, error) {
-	if err := s.validate(ctx, &f); err != nil {
+	return s.Patch(ctx, id, &f, "")
+}
+
+// Patch changes fields (when f is not nil) and the status (when not empty)
+// in one transaction: either both apply or neither does.
+func (s *Webinars) Patch(ctx context.Context, id uint, f *WebinarFields, status string) (*models.Webinar, error) {
+	v := &validator{}
+	if status != "" {
+		v.oneOf("status", status, []string{models.StatusDraft, models.StatusPublished, models.StatusCompleted, models.StatusCancelled})
+	}
+	if err := v.err(); err != nil {
 		return nil, err
 	}
-	var w models.Webinar
+	if f != nil {
+		if err := s.validate(ctx, f); err != nil {
+			return nil, err
+		}
+	}
 	err := s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var w models.Webinar
 		if err := tx.First(&w, id).Error; err != nil {
 			return notFound(err)
 		}
-		if w.Status == models.StatusCancelled || w.Status == models.StatusCompleted {
-			return &ConflictError{Code: "webinar_closed"}
+		now := s.now()
+		if f != nil {
+			if w.Status == models.StatusCancelled || w.Status == models.StatusCompleted {
+				return &ConflictError{Code: "webinar_closed"}
+			}
+			before := w
+			f.apply(&w)
+			if !before.StartsAt.Equal(w.StartsAt) || before.DurationMinutes != w.DurationMinutes ||
+				before.Title != w.Title || before.JoinURL != w.JoinURL || before.Venue != w.Venue || before.Timezone != w.Timezone {
+				w.Sequence++
+			}
+			if err := tx.Omit("Lineup", "Programme", "CreatedAt", "RegisteredCount", "WaitlistCount", "WaitlistNext", "FormFields", "RegistrationDeadline").Save(&w).Error; err != nil {
+				return err
+			}
+			if before.Capacity != w.Capacity {
+				if _, err := promoteWaitlisted(tx, s.outbox, now, w.ID); err != nil {
+					return err
+				}
+			}
 		}
-		before := w
-		f.apply(&w)
-		if !before.StartsAt.Equal(w.StartsAt) || before.DurationMinutes != w.DurationMinutes ||
-			before.Title != w.Title || before.JoinURL != w.JoinURL || before.Venue != w.Venue || before.Timezone != w.Timezone {
-			w.Sequence++
+		if status != "" && status != w.Status {
+			return s.setStatus(tx, &w, status, now)
 		}
-		return tx.Omit("Lineup", "Programme", "CreatedAt").Save(&w).Error
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, w.ID)
+	return s.Get(ctx, id)
 }
 
 // transitions lists the statuses a webinar may move to from each status.
@@ -192,56 +223,39 @@ var transitions = map[string][]string{
 	models.StatusPublished: {models.StatusCompleted, models.StatusCancelled},
 }
 
-// CheckTransition tells whether a webinar may move to status now.
-func CheckTransition(w *models.Webinar, status string) error {
-	if w.Status == status {
-		return nil
-	}
+// checkTransition tells whether a webinar may move to status now.
+func checkTransition(w *models.Webinar, status string, now time.Time) error {
+	allowed := false
 	for _, to := range transitions[w.Status] {
-		if to == status {
-			return nil
-		}
+		allowed = allowed || to == status
 	}
-	return &ConflictError{Code: "invalid_transition"}
+	if !allowed {
+		return &ConflictError{Code: "invalid_transition"}
+	}
+	if status == models.StatusCompleted && now.Before(w.StartsAt) {
+		return &ConflictError{Code: "not_started"}
+	}
+	return nil
+}
+
+func (s *Webinars) setStatus(tx *gorm.DB, w *models.Webinar, status string, now time.Time) error {
+	if err := checkTransition(w, status, now); err != nil {
+		return err
+	}
+	updates := map[string]any{"status": status, "updated_at": now}
+	switch status {
+	case models.StatusPublished:
+		updates["published_at"] = now
+	case models.StatusCancelled:
+		updates["cancelled_at"] = now
+		updates["sequence"] = w.Sequence + 1
+	}
+	return tx.Model(w).Updates(updates).Error
 }
 
 // SetStatus publishes, completes or cancels a webinar.
 func (s *Webinars) SetStatus(ctx context.Context, id uint, status string) (*models.Webinar, error) {
-	v := &validator{}
-	v.oneOf("status", status, []string{models.StatusDraft, models.StatusPublished, models.StatusCompleted, models.StatusCancelled})
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	err := s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var w models.Webinar
-		if err := tx.First(&w, id).Error; err != nil {
-			return notFound(err)
-		}
-		if w.Status == status {
-			return nil
-		}
-		if err := CheckTransition(&w, status); err != nil {
-			return err
-		}
-		now := s.now()
-		updates := map[string]any{"status": status, "updated_at": now}
-		switch status {
-		case models.StatusPublished:
-			updates["published_at"] = now
-		case models.StatusCompleted:
-			if now.Before(w.StartsAt) {
-				return &ConflictError{Code: "not_started"}
-			}
-		case models.StatusCancelled:
-			updates["cancelled_at"] = now
-			updates["sequence"] = w.Sequence + 1
-		}
-		return tx.Model(&w).Updates(updates).Error
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Get(ctx, id)
+	return s.Patch(ctx, id, nil, status)
 }
 
 // Duplicate copies a webinar and its line-up into a new draft.
@@ -286,11 +300,12 @@ func (s *Webinars) Get(ctx context.Context, id uint) (*models.Webinar, error) {
 	return &w, nil
 }
 
-// GetPublic loads a webinar by slug as the public may see it: never a draft.
+// GetPublic loads a webinar by slug as the public may see it: only one that
+// was published at some point (a draft cancelled unpublished stays private).
 func (s *Webinars) GetPublic(ctx context.Context, slug string) (*models.Webinar, error) {
 	var w models.Webinar
 	err := s.withLineup(s.db.R.WithContext(ctx)).
-		Where("slug = ? AND status <> ?", slug, models.StatusDraft).First(&w).Error
+		Where("slug = ? AND published_at IS NOT NULL", slug).First(&w).Error
 	if err != nil {
 		return nil, notFound(err)
 	}

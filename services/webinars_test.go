@@ -12,7 +12,7 @@ import (
 
 func TestCreateWebinarStoresUTCAndDerivedFields(t *testing.T) {
 	db := newDB(t)
-	s := NewWebinars(db, clock)
+	s := NewWebinars(db, clock, "sinau.test")
 	f := validFields()
 	f.RegencyCode = "33.15"
 	w, err := s.Create(context.Background(), newOrganizer(t, db), f)
@@ -67,7 +67,7 @@ func TestCreateWebinarRejectsBadInput(t *testing.T) {
 			db := newDB(t)
 			f := validFields()
 			tc.edit(&f)
-			_, err := NewWebinars(db, clock).Create(context.Background(), newOrganizer(t, db), f)
+			_, err := NewWebinars(db, clock, "sinau.test").Create(context.Background(), newOrganizer(t, db), f)
 			if got := fieldsOf(t, err); got[tc.field] != tc.code {
 				t.Errorf("fields %v, want %s=%s", got, tc.field, tc.code)
 			}
@@ -94,7 +94,7 @@ func TestStatusTransitions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.path, "→"), func(t *testing.T) {
 			db := newDB(t)
-			s := NewWebinars(db, clock)
+			s := NewWebinars(db, clock, "sinau.test")
 			w, err := s.Create(ctx, newOrganizer(t, db), validFields())
 			if err != nil {
 				t.Fatal(err)
@@ -121,7 +121,7 @@ func TestCompleteAfterStartAndCancelledIsFrozen(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
 	now := fixedNow
-	s := NewWebinars(db, func() time.Time { return now })
+	s := NewWebinars(db, func() time.Time { return now }, "sinau.test")
 	w, err := s.Create(ctx, newOrganizer(t, db), validFields())
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestCompleteAfterStartAndCancelledIsFrozen(t *testing.T) {
 func TestUpdateRaisesSequenceOnlyForCalendarChanges(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
-	s := NewWebinars(db, clock)
+	s := NewWebinars(db, clock, "sinau.test")
 	w, err := s.Create(ctx, newOrganizer(t, db), validFields())
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +175,7 @@ func TestUpdateRaisesSequenceOnlyForCalendarChanges(t *testing.T) {
 func TestListFilters(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
-	s := NewWebinars(db, clock)
+	s := NewWebinars(db, clock, "sinau.test")
 	org := newOrganizer(t, db)
 	mk := func(title, regency, tz string, day int, pillars []string, publish bool) *models.Webinar {
 		f := validFields()
@@ -249,7 +249,7 @@ func TestListFilters(t *testing.T) {
 func TestDuplicateCopiesLineupIntoDraft(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
-	s := NewWebinars(db, clock)
+	s := NewWebinars(db, clock, "sinau.test")
 	org := newOrganizer(t, db)
 	w, _ := s.Create(ctx, org, validFields())
 	for _, p := range models.Pillars {

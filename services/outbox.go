@@ -1,0 +1,79 @@
+package services
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"sinau/models"
+)
+
+// Mail kinds: the X-Sinau-Kind header of each message.
+const (
+	KindConfirmation  = "confirmation"
+	KindWaitlisted    = "waitlisted"
+	KindPromoted      = "promoted"
+	KindLinkResend    = "link-resend"
+	KindRegCancelled  = "registration-cancelled"
+	linkResendWindow  = 10 * time.Minute
+	messageIDRandBits = 16
+)
+
+// Outbox writes messages in the caller's transaction, so a message exists
+// exactly when the change that causes it was committed.
+type Outbox struct {
+	// Domain is the right-hand side of generated Message-IDs.
+	Domain string
+}
+
+// Mail is one message to queue.
+type Mail struct {
+	Kind           string
+	Key            string // idempotency key: the same key is queued once
+	To             string
+	Lang           string
+	WebinarID      uint
+	RegistrationID uint
+	Data           map[string]any
+	NotBefore      time.Time
+}
+
+// Enqueue inserts m unless a message with its key exists; it reports
+// whether it was new.
+func (o Outbox) Enqueue(tx *gorm.DB, now time.Time, m Mail) (bool, error) {
+	data := "{}"
+	if m.Data != nil {
+		b, err := json.Marshal(m.Data)
+		if err != nil {
+			return false, err
+		}
+		data = string(b)
+	}
+	due := now
+	if m.NotBefore.After(now) {
+		due = m.NotBefore
+	}
+	var wid, rid any
+	if m.WebinarID != 0 {
+		wid = m.WebinarID
+	}
+	if m.RegistrationID != 0 {
+		rid = m.RegistrationID
+	}
+	res := tx.Exec(`INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id, data,
+		status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(idempotency_key) DO NOTHING`,
+		m.Kind, m.Key, o.newMessageID(), m.To, m.Lang, wid, rid, data, models.MailPending, due, now, now)
+	return res.RowsAffected == 1, res.Error
+}
+
+// newMessageID is fixed when the message is queued, so a message re-sent
+// after a crash carries the same Message-ID and receivers can tell.
+func (o Outbox) newMessageID() string {
+	b := make([]byte, messageIDRandBits)
+	rand.Read(b)
+	return "<" + hex.EncodeToString(b) + "@" + o.Domain + ">"
+}
