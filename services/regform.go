@@ -256,4 +256,3 @@ func DecodeAnswers(raw string) map[string]any {
 	json.Unmarshal([]byte(raw), &out)
 	return out
 }
-

@@ -453,4 +453,3 @@ func (s *Registrations) CountsFor(ctx context.Context, webinarID uint) (Counts, 
 	}
 	return c, rows.Err()
 }
-
