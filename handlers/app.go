@@ -9,6 +9,7 @@ import (
 
 	"sinau/config"
 	"sinau/i18n"
+	"sinau/mailer"
 	"sinau/models"
 	"sinau/services"
 )
@@ -23,6 +24,9 @@ type Deps struct {
 	Static     fs.FS
 	Now        func() time.Time
 	BcryptCost int
+	// Mailer renders queued mail for the Mail page and is woken when mail is
+	// queued.
+	Mailer *mailer.Mailer
 	// SetupToken, when not empty, opens /setup?token=… to create the first
 	// admin; it stops working once any organizer exists.
 	SetupToken string
@@ -43,6 +47,10 @@ type App struct {
 	webinars   *services.Webinars
 	people     *services.People
 	programmes *services.Programmes
+	regs       *services.Registrations
+	channels   *services.Channels
+	mailLog    *services.MailLog
+	mailer     *mailer.Mailer
 }
 
 // New builds the App, parsing every template so a broken one fails here.
@@ -58,5 +66,9 @@ func New(d Deps) (*App, error) {
 		webinars:   services.NewWebinars(d.DB, d.Now, d.Config.BaseURL.Hostname()),
 		people:     services.NewPeople(d.DB, d.Now),
 		programmes: services.NewProgrammes(d.DB, d.Now),
+		regs:       services.NewRegistrations(d.DB, d.Now, d.Config.BaseURL.Hostname()),
+		channels:   services.NewChannels(d.DB, d.Now),
+		mailLog:    services.NewMailLog(d.DB, d.Now),
+		mailer:     d.Mailer,
 	}, nil
 }

@@ -138,16 +138,6 @@ func groupLineup(w *models.Webinar) (groups []pillarGroup, others []models.Lineu
 	return groups, others
 }
 
-func (a *App) webinarPage(c echo.Context) error {
-	w, err := a.webinars.GetPublic(c.Request().Context(), c.Param("slug"))
-	if err != nil {
-		return err
-	}
-	groups, others := groupLineup(w)
-	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others})
-	return a.render(c, http.StatusOK, "public/webinar", p)
-}
-
 func (a *App) programmePage(c echo.Context) error {
 	ctx := c.Request().Context()
 	prog, err := a.programmes.BySlug(ctx, c.Param("slug"))

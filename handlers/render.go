@@ -18,6 +18,7 @@ import (
 	"sinau/i18n"
 	"sinau/models"
 	"sinau/regions"
+	"sinau/services"
 )
 
 // views holds every page template, parsed once at start-up.
@@ -59,14 +60,18 @@ func loadViews(tfs, sfs fs.FS) (*views, error) {
 			}
 			return *s
 		},
-		"pillars":   func() []string { return models.Pillars },
-		"roles":     func() []string { return models.LineupRoles },
-		"audiences": func() []string { return models.Audiences },
-		"platforms": func() []string { return models.Platforms },
-		"zones":     regions.Zones,
-		"provinces": regions.Provinces,
-		"regencies": regions.Regencies,
-		"languages": func() []string { return i18n.Supported },
+		"pillars":     func() []string { return models.Pillars },
+		"roles":       func() []string { return models.LineupRoles },
+		"audiences":   func() []string { return models.Audiences },
+		"platforms":   func() []string { return models.Platforms },
+		"zones":       regions.Zones,
+		"provinces":   regions.Provinces,
+		"regencies":   regions.Regencies,
+		"languages":   func() []string { return i18n.Supported },
+		"genders":     func() []string { return models.Genders },
+		"ageRanges":   func() []string { return models.AgeRanges },
+		"occupations": func() []string { return models.Occupations },
+		"choices":     func(q models.Question) []string { return services.QuestionChoices(&q) },
 	}
 	pages, err := fs.Glob(tfs, "pages/*/*.html")
 	if err != nil {
@@ -150,7 +155,7 @@ func (p *Page) Query(kv ...any) template.URL {
 
 func (a *App) page(c echo.Context, title string, data any) *Page {
 	p := &Page{
-		Lang: lang(c), Path: c.Request().URL.RequestURI(), User: currentUser(c), Title: title, Data: data,
+		Lang: lang(c), Path: returnPath(c), User: currentUser(c), Title: title, Data: data,
 		cat: a.cat, now: a.now(),
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
@@ -158,6 +163,20 @@ func (a *App) page(c echo.Context, title string, data any) *Page {
 	}
 	p.Flash = a.takeFlash(c)
 	return p
+}
+
+// returnPath is where the language switch comes back to: the page itself,
+// or for a page answering a POST (a form shown again with errors) the page
+// the form was on, since the POST's URL may not answer a GET.
+func returnPath(c echo.Context) string {
+	r := c.Request()
+	if r.Method == http.MethodGet {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") {
+		return ref.RequestURI()
+	}
+	return "/"
 }
 
 // render executes a page into a buffer first, so a template error becomes a

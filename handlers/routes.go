@@ -42,6 +42,11 @@ func (a *App) Routes() *echo.Echo {
 	web := []echo.MiddlewareFunc{a.loadSession, csrf}
 	e.GET("/", a.catalog, web...)
 	e.GET("/webinars/:slug", a.webinarPage, web...)
+	e.POST("/webinars/:slug/register", a.register, append(web, a.registerLimit()...)...)
+	e.GET("/registrations/:token", a.registrationPage, web...)
+	e.GET("/registrations/:token/calendar.ics", a.registrationCalendar, web...)
+	e.POST("/registrations/:token/cancel", a.cancelRegistration, web...)
+	e.GET("/r/:code", a.followChannel)
 	e.GET("/programmes/:slug", a.programmePage, web...)
 	e.GET("/lang/:lang", a.switchLanguage, web...)
 	e.GET("/login", a.loginForm, web...)
@@ -98,6 +103,15 @@ func (a *App) Routes() *echo.Echo {
 	api.POST("/webinars/:id/lineup", a.apiAddLineupEntry, a.apiAuth(true))
 	api.DELETE("/webinars/:id/lineup/:entry", a.apiRemoveLineupEntry, a.apiAuth(true))
 	return e
+}
+
+// registerLimit is the per-IP limit on registrations, none when
+// SINAU_REGISTER_RATE is 0 (load tests).
+func (a *App) registerLimit() []echo.MiddlewareFunc {
+	if a.cfg.RegisterRate == 0 {
+		return nil
+	}
+	return []echo.MiddlewareFunc{a.rateLimit(a.cfg.RegisterRate)}
 }
 
 func (a *App) healthz(c echo.Context) error {

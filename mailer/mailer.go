@@ -1,0 +1,330 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/mail"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	gomail "github.com/go-mail/mail/v2"
+	"golang.org/x/time/rate"
+
+	"sinau/i18n"
+	"sinau/models"
+)
+
+// Config is what the mailer needs.
+type Config struct {
+	DB        *models.DB
+	Catalog   *i18n.Catalog
+	Templates fs.FS // the emails/ folder
+	BaseURL   *url.URL
+	From      *mail.Address
+	SMTP      *url.URL // nil: no sending; messages stay in the outbox
+	Workers   int
+	Rate      float64 // messages per second over all workers; 0 = unlimited
+	Now       func() time.Time
+	Logger    *slog.Logger
+	// Poll is how long an idle worker waits before looking for due mail.
+	Poll time.Duration
+	// MaxAttempts is how often a temporary failure is retried.
+	MaxAttempts int
+}
+
+// Mailer renders and sends the outbox.
+type Mailer struct {
+	cfg     Config
+	r       *renderer
+	limiter *rate.Limiter
+	wake    chan struct{}
+}
+
+// New checks the templates and builds a mailer.
+func New(cfg Config) (*Mailer, error) {
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	r, err := newRenderer(cfg.Templates, cfg.Catalog, cfg.BaseURL, cfg.DB, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mailer{cfg: cfg, r: r, wake: make(chan struct{}, 1)}
+	if cfg.Rate > 0 {
+		m.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), max(1, int(cfg.Rate)))
+	}
+	return m, nil
+}
+
+// Render builds the message of an outbox row, for sending or for the
+// organizers' Mail page.
+func (m *Mailer) Render(ctx context.Context, msg *models.MailMessage) (*Rendered, error) {
+	return m.r.Render(ctx, msg)
+}
+
+// Enabled reports whether an SMTP server is configured.
+func (m *Mailer) Enabled() bool { return m.cfg.SMTP != nil }
+
+// Wake tells an idle worker that mail was queued, so it need not wait for
+// its next poll.
+func (m *Mailer) Wake() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Recover puts messages left "sending" by a process that died back in the
+// queue. They keep their Message-ID: if the server had accepted one before
+// the crash, the copy that follows carries the same id.
+func (m *Mailer) Recover(ctx context.Context) (int64, error) {
+	res := m.cfg.DB.W.WithContext(ctx).Exec(`UPDATE mail_messages SET status = ?, updated_at = ? WHERE status = ?`,
+		models.MailPending, m.cfg.Now(), models.MailSending)
+	return res.RowsAffected, res.Error
+}
+
+// Run sends due mail until ctx ends, with Config.Workers workers each
+// holding one SMTP connection. Without an SMTP server it returns at once.
+func (m *Mailer) Run(ctx context.Context) error {
+	if !m.Enabled() {
+		return nil
+	}
+	n, err := m.Recover(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		m.cfg.Logger.Warn("requeued mail that was being sent when the last process stopped", "messages", n)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < m.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.work(ctx)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+const batchSize = 20
+
+// claim marks up to n due messages as being sent by this worker. The
+// single-statement UPDATE … RETURNING on the one writer connection makes
+// the claim atomic: two workers never get the same message.
+func (m *Mailer) claim(ctx context.Context, n int) ([]models.MailMessage, error) {
+	now := m.cfg.Now()
+	var out []models.MailMessage
+	err := m.cfg.DB.W.WithContext(ctx).Raw(`UPDATE mail_messages SET status = ?, attempts = attempts + 1, updated_at = ?
+		WHERE id IN (SELECT id FROM mail_messages WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
+		RETURNING *`, models.MailSending, now, models.MailPending, now, n).Scan(&out).Error
+	return out, err
+}
+
+type worker struct {
+	m      *Mailer
+	dialer *gomail.Dialer
+	conn   gomail.SendCloser
+}
+
+func (m *Mailer) dialer() *gomail.Dialer {
+	u := m.cfg.SMTP
+	port, _ := strconv.Atoi(u.Port())
+	if port == 0 {
+		port = 587
+		if u.Scheme == "smtps" {
+			port = 465
+		}
+	}
+	pass, _ := u.User.Password()
+	d := gomail.NewDialer(u.Hostname(), port, u.User.Username(), pass)
+	d.SSL = u.Scheme == "smtps"
+	d.RetryFailure = false
+	d.LocalName = m.cfg.BaseURL.Hostname()
+	switch u.Query().Get("starttls") {
+	case "off":
+		d.StartTLSPolicy = gomail.NoStartTLS
+	case "required":
+		d.StartTLSPolicy = gomail.MandatoryStartTLS
+	default:
+		d.StartTLSPolicy = gomail.OpportunisticStartTLS
+	}
+	return d
+}
+
+func (m *Mailer) work(ctx context.Context) {
+	w := &worker{m: m, dialer: m.dialer()}
+	defer w.close()
+	idle := time.NewTimer(0)
+	defer idle.Stop()
+	for ctx.Err() == nil {
+		batch, err := m.claim(ctx, batchSize)
+		if err != nil {
+			if ctx.Err() == nil {
+				m.cfg.Logger.Error("claim mail", "error", err)
+			}
+			batch = nil
+		}
+		for i := range batch {
+			if ctx.Err() != nil {
+				// Shutting down: hand the rest back untouched.
+				m.release(batch[i:])
+				return
+			}
+			w.deliver(ctx, &batch[i])
+		}
+		if len(batch) == batchSize {
+			continue
+		}
+		if len(batch) == 0 {
+			w.close()
+		}
+		idle.Reset(m.cfg.Poll)
+		select {
+		case <-ctx.Done():
+		case <-idle.C:
+		case <-m.wake:
+		}
+	}
+}
+
+// release returns claimed messages to the queue without counting an attempt.
+func (m *Mailer) release(msgs []models.MailMessage) {
+	ids := make([]uint, len(msgs))
+	for i, msg := range msgs {
+		ids[i] = msg.ID
+	}
+	m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, attempts = attempts - 1 WHERE id IN ? AND status = ?`,
+		models.MailPending, ids, models.MailSending)
+}
+
+func (w *worker) close() {
+	if w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
+	}
+}
+
+// deliver sends one claimed message and records the outcome.
+func (w *worker) deliver(ctx context.Context, msg *models.MailMessage) {
+	m := w.m
+	r, err := m.Render(ctx, msg)
+	if err != nil {
+		m.finish(msg, models.MailFailed, "render: "+err.Error(), "")
+		return
+	}
+	if m.limiter != nil {
+		if err := m.limiter.Wait(ctx); err != nil {
+			m.release([]models.MailMessage{*msg})
+			return
+		}
+	}
+	err = w.send(msg, r)
+	switch {
+	case err == nil:
+		m.finish(msg, models.MailSent, "", r.Subject)
+	case permanent(err) || msg.Attempts >= m.cfg.MaxAttempts:
+		m.finish(msg, models.MailFailed, err.Error(), r.Subject)
+	default:
+		m.retry(msg, err)
+	}
+}
+
+func (w *worker) send(msg *models.MailMessage, r *Rendered) error {
+	if w.conn == nil {
+		c, err := w.dialer.Dial()
+		if err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		w.conn = c
+	}
+	gm := w.m.build(msg, r)
+	if err := gomail.Send(w.conn, gm); err != nil {
+		// The session's state is unknown after an error: start afresh.
+		w.close()
+		return err
+	}
+	return nil
+}
+
+// build assembles the MIME message: text and HTML alternatives, the
+// calendar invite, and the headers receivers and tests rely on.
+func (m *Mailer) build(msg *models.MailMessage, r *Rendered) *gomail.Message {
+	gm := gomail.NewMessage()
+	gm.SetAddressHeader("From", m.cfg.From.Address, m.cfg.From.Name)
+	gm.SetHeader("To", msg.Recipient)
+	gm.SetHeader("Subject", r.Subject)
+	gm.SetHeader("Message-ID", msg.MessageID)
+	gm.SetHeader("X-Sinau-Kind", msg.Kind)
+	gm.SetHeader("Auto-Submitted", "auto-generated")
+	gm.SetDateHeader("Date", m.cfg.Now())
+	gm.SetBody("text/plain", r.Text)
+	gm.AddAlternative("text/html", r.HTML)
+	if r.ICS != nil {
+		data := r.ICS
+		gm.Attach("invite.ics",
+			gomail.SetCopyFunc(func(w io.Writer) error { _, err := w.Write(data); return err }),
+			gomail.SetHeader(map[string][]string{"Content-Type": {"text/calendar; charset=utf-8; method=" + r.Method}}))
+	}
+	return gm
+}
+
+// permanent tells a 5xx SMTP reply (the server refused this message for
+// good) from everything else: 4xx replies and network trouble are retried.
+func permanent(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code >= 500
+}
+
+func (m *Mailer) finish(msg *models.MailMessage, status, lastErr, subject string) {
+	now := m.cfg.Now()
+	var sentAt any
+	if status == models.MailSent {
+		sentAt = now
+	}
+	if err := m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ? WHERE id = ?`,
+		status, truncate(lastErr, 500), subject, sentAt, now, msg.ID).Error; err != nil {
+		m.cfg.Logger.Error("record mail outcome", "id", msg.ID, "error", err)
+	}
+	if status == models.MailFailed {
+		m.cfg.Logger.Warn("mail failed", "id", msg.ID, "kind", msg.Kind, "error", lastErr)
+	}
+}
+
+// Backoff is the wait before attempt n+1: 30 s doubling, at most an hour.
+func Backoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+func (m *Mailer) retry(msg *models.MailMessage, err error) {
+	now := m.cfg.Now()
+	if dbErr := m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+		models.MailPending, truncate(err.Error(), 500), now.Add(Backoff(msg.Attempts)), now, msg.ID).Error; dbErr != nil {
+		m.cfg.Logger.Error("record mail retry", "id", msg.ID, "error", dbErr)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

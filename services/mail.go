@@ -1,0 +1,87 @@
+package services
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"sinau/models"
+)
+
+// MailLog reads the outbox for organizers.
+type MailLog struct {
+	db  *models.DB
+	now func() time.Time
+}
+
+// NewMailLog builds the mail log service.
+func NewMailLog(db *models.DB, now func() time.Time) *MailLog { return &MailLog{db: db, now: now} }
+
+// MailFilter selects outbox rows.
+type MailFilter struct {
+	WebinarID uint
+	Status    string
+	Page      int
+}
+
+// MailCounts are the outbox's rows by status.
+type MailCounts struct {
+	Pending, Sending, Sent, Failed int
+}
+
+// List returns one page of messages, newest first, and the counts by status.
+func (s *MailLog) List(ctx context.Context, f MailFilter) ([]models.MailMessage, int64, MailCounts, error) {
+	var counts MailCounts
+	q := s.db.R.WithContext(ctx).Model(&models.MailMessage{})
+	if f.WebinarID != 0 {
+		q = q.Where("webinar_id = ?", f.WebinarID)
+	}
+	type row struct {
+		Status string
+		N      int
+	}
+	var rows []row
+	if err := q.Session(&gorm.Session{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
+		return nil, 0, counts, wrap("mail counts", err)
+	}
+	for _, r := range rows {
+		switch r.Status {
+		case models.MailPending:
+			counts.Pending = r.N
+		case models.MailSending:
+			counts.Sending = r.N
+		case models.MailSent:
+			counts.Sent = r.N
+		case models.MailFailed:
+			counts.Failed = r.N
+		}
+	}
+	if f.Status != "" {
+		v := &validator{}
+		v.oneOf("status", f.Status, []string{models.MailPending, models.MailSending, models.MailSent, models.MailFailed})
+		if err := v.err(); err != nil {
+			return nil, 0, counts, err
+		}
+		q = q.Where("status = ?", f.Status)
+	}
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, counts, wrap("count mail", err)
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var out []models.MailMessage
+	err := q.Order("id DESC").Limit(50).Offset((f.Page - 1) * 50).Find(&out).Error
+	return out, total, counts, wrap("list mail", err)
+}
+
+// Get loads one outbox row.
+func (s *MailLog) Get(ctx context.Context, id uint) (*models.MailMessage, error) {
+	var m models.MailMessage
+	if err := s.db.R.WithContext(ctx).First(&m, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &m, nil
+}
