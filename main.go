@@ -21,6 +21,7 @@ import (
 	"sinau/config"
 	"sinau/handlers"
 	"sinau/i18n"
+	"sinau/mailer"
 	"sinau/models"
 	"sinau/services"
 )
@@ -84,9 +85,17 @@ func serve(ctx context.Context, cfg *config.Config, db *models.DB, logger *slog.
 	}
 	templates, _ := fs.Sub(assets, "templates")
 	static, _ := fs.Sub(assets, "static")
+	emails, _ := fs.Sub(templates, "emails")
+	mail, err := mailer.New(mailer.Config{
+		DB: db, Catalog: cat, Templates: emails, BaseURL: cfg.BaseURL, From: cfg.MailFrom, SMTP: cfg.SMTPURL,
+		Workers: cfg.MailWorkers, Rate: cfg.MailRate, Now: time.Now, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
 	app, err := handlers.New(handlers.Deps{
 		Config: cfg, Logger: logger, DB: db, Catalog: cat, Templates: templates, Static: static,
-		Now: time.Now, BcryptCost: bcrypt.DefaultCost, SetupToken: setupToken,
+		Now: time.Now, BcryptCost: bcrypt.DefaultCost, SetupToken: setupToken, Mailer: mail,
 	})
 	if err != nil {
 		return err
@@ -96,6 +105,16 @@ func serve(ctx context.Context, cfg *config.Config, db *models.DB, logger *slog.
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 	}
 	go purgeSessions(ctx, accounts, logger)
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		if err := mail.Run(ctx); err != nil {
+			logger.Error("mail workers stopped", "error", err)
+		}
+	}()
+	if !mail.Enabled() {
+		logger.Warn("SINAU_SMTP_URL is empty: mail is kept in the database and shown to organizers at /organizer/mail, not sent")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("sinau listening", "addr", cfg.Addr, "base_url", cfg.BaseURL.String(), "data_dir", cfg.DataDir)
@@ -107,7 +126,9 @@ func serve(ctx context.Context, cfg *config.Config, db *models.DB, logger *slog.
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	err = srv.Shutdown(shutdownCtx)
+	<-mailDone
+	return err
 }
 
 // bootstrapAdmin makes sure someone can log in: the configured admin, or a

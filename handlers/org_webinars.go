@@ -179,7 +179,11 @@ type lineupForm struct {
 
 func (a *App) renderWebinarShow(c echo.Context, status int, w *models.Webinar, lf lineupForm, errs map[string]string) error {
 	groups, others := groupLineup(w)
-	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others,
+	chans, err := a.channels.List(c.Request().Context(), w.ID)
+	if err != nil {
+		return err
+	}
+	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others, "Channels": chans,
 		"PublicURL": a.cfg.BaseURL.String() + "/webinars/" + w.Slug})
 	p.Form, p.Errors = lf, errs
 	return a.render(c, status, "organizer/webinar_show", p)

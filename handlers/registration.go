@@ -17,8 +17,8 @@ import (
 // regForm is the registration form as typed.
 type regForm struct {
 	Name, Email, Phone, Gender, AgeRange, Occupation, Organisation, Regency, Ref string
-	Consent                                                                     bool
-	Answers                                                                     map[string]any
+	Consent                                                                      bool
+	Answers                                                                      map[string]any
 }
 
 // Answer returns what was typed or picked for a question.

@@ -72,6 +72,13 @@ func loadViews(tfs, sfs fs.FS) (*views, error) {
 		"ageRanges":   func() []string { return models.AgeRanges },
 		"occupations": func() []string { return models.Occupations },
 		"choices":     func(q models.Question) []string { return services.QuestionChoices(&q) },
+		"list":        func(s ...string) []string { return s },
+		"deref_uint": func(p *uint) uint {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 	}
 	pages, err := fs.Glob(tfs, "pages/*/*.html")
 	if err != nil {
@@ -143,7 +150,9 @@ func (p *Page) Region(code string) string {
 func (p *Page) Started(w models.Webinar) bool { return !p.now.Before(w.StartsAt) }
 
 // Query builds a URL query from key/value pairs, dropping empty values.
-func (p *Page) Query(kv ...any) template.URL {
+func (p *Page) Query(kv ...any) template.URL { return queryString(kv...) }
+
+func queryString(kv ...any) template.URL {
 	q := url.Values{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		if s := fmt.Sprint(kv[i+1]); s != "" && s != "0" {

@@ -40,9 +40,12 @@ func (a *App) Routes() *echo.Echo {
 		ErrorHandler: func(error, echo.Context) error { return echo.NewHTTPError(http.StatusForbidden) },
 	})
 	web := []echo.MiddlewareFunc{a.loadSession, csrf}
+	// One limiter for both ways of registering, so the form and the API
+	// share a client's budget.
+	regLimit := a.registerLimit()
 	e.GET("/", a.catalog, web...)
 	e.GET("/webinars/:slug", a.webinarPage, web...)
-	e.POST("/webinars/:slug/register", a.register, append(web, a.registerLimit()...)...)
+	e.POST("/webinars/:slug/register", a.register, append(web, regLimit...)...)
 	e.GET("/registrations/:token", a.registrationPage, web...)
 	e.GET("/registrations/:token/calendar.ics", a.registrationCalendar, web...)
 	e.POST("/registrations/:token/cancel", a.cancelRegistration, web...)
@@ -69,6 +72,19 @@ func (a *App) Routes() *echo.Echo {
 	org.POST("/webinars/:id/lineup/:entry", a.updateLineupEntry)
 	org.POST("/webinars/:id/lineup/:entry/delete", a.removeLineupEntry)
 	org.POST("/webinars/:id/lineup/:entry/move", a.moveLineupEntry)
+	org.GET("/webinars/:id/registrations", a.registrants)
+	org.POST("/webinars/:id/registrations", a.addRegistrant)
+	org.GET("/webinars/:id/export/:format", a.exportRegistrants)
+	org.GET("/webinars/:id/registration", a.regSettings)
+	org.POST("/webinars/:id/registration/form", a.saveRegForm)
+	org.POST("/webinars/:id/registration/questions", a.addQuestion)
+	org.POST("/webinars/:id/registration/questions/:question/delete", a.removeQuestion)
+	org.POST("/webinars/:id/registration/channels", a.addChannel)
+	org.GET("/registrations/:id", a.registrant)
+	org.POST("/registrations/:id", a.registrantAction)
+	org.GET("/mail", a.mailPage)
+	org.GET("/mail/:id", a.mailMessage)
+	org.GET("/mail/:id/html", a.mailMessageHTML)
 	org.GET("/people", a.listPeople)
 	org.GET("/people/:id", a.editPerson)
 	org.POST("/people/:id", a.updatePerson)
@@ -102,6 +118,11 @@ func (a *App) Routes() *echo.Echo {
 	api.PATCH("/webinars/:id", a.apiUpdateWebinar, a.apiAuth(true))
 	api.POST("/webinars/:id/lineup", a.apiAddLineupEntry, a.apiAuth(true))
 	api.DELETE("/webinars/:id/lineup/:entry", a.apiRemoveLineupEntry, a.apiAuth(true))
+	api.POST("/webinars/:id/registrations", a.apiRegister, regLimit...)
+	api.GET("/webinars/:id/registrations", a.apiListRegistrations, a.apiAuth(true))
+	api.DELETE("/registrations/:id", a.apiCancelRegistration, a.apiAuth(true))
+	api.POST("/webinars/:id/channels", a.apiCreateChannel, a.apiAuth(true))
+	api.GET("/webinars/:id/channels", a.apiListChannels, a.apiAuth(true))
 	return e
 }
 

@@ -71,7 +71,11 @@ func registrationOpen(w *models.Webinar, now time.Time) bool {
 // the single writer, so concurrent registrations can never overbook.
 func (s *Registrations) Register(ctx context.Context, webinarID uint, in RegistrationInput) (*RegisterResult, error) {
 	var w models.Webinar
-	if err := s.db.R.WithContext(ctx).Where("id = ? AND status <> ?", webinarID, models.StatusDraft).First(&w).Error; err != nil {
+	q := s.db.R.WithContext(ctx).Where("id = ?", webinarID)
+	if in.Source != "organizer" {
+		q = q.Where("published_at IS NOT NULL")
+	}
+	if err := q.First(&w).Error; err != nil {
 		return nil, notFound(err)
 	}
 	form, err := s.Form(ctx, &w)
