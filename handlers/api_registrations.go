@@ -172,4 +172,3 @@ func (a *App) apiListChannels(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
-
