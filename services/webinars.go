@@ -152,7 +152,7 @@ func (s *Webinars) create(ctx context.Context, actor *models.Organizer, f Webina
 	if err := s.validate(ctx, &f); err != nil {
 		return nil, err
 	}
-	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID}
+	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID, WaitlistNext: 1}
 	f.apply(w)
 	if err := s.db.W.WithContext(ctx).Omit("Lineup", "Programme").Create(w).Error; err != nil {
 		return nil, wrap("create webinar", err)
@@ -264,7 +264,7 @@ func (s *Webinars) Duplicate(ctx context.Context, actor *models.Organizer, id ui
 	if err != nil {
 		return nil, err
 	}
-	w := &models.Webinar{Status: models.StatusDraft, Slug: Slugify(src.Title, 60) + "-" + shortCode(6), CreatedByID: &actor.ID}
+	w := &models.Webinar{Status: models.StatusDraft, Slug: Slugify(src.Title, 60) + "-" + shortCode(6), CreatedByID: &actor.ID, WaitlistNext: 1}
 	fields := FieldsOf(src)
 	fields.apply(w)
 	err = s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -1,0 +1,387 @@
+package mailer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"sinau/i18n"
+	"sinau/models"
+	"sinau/services"
+)
+
+// mailpit returns the test SMTP server and its API, started by
+// scripts/test; without them the test is skipped (or fails in CI).
+func mailpit(t *testing.T) (smtp *url.URL, api string) {
+	t.Helper()
+	addr, api := os.Getenv("SINAU_TEST_SMTP"), os.Getenv("SINAU_TEST_MAILPIT")
+	if addr == "" || api == "" {
+		if os.Getenv("SINAU_TEST_REQUIRE") == "1" {
+			t.Fatal("SINAU_TEST_SMTP and SINAU_TEST_MAILPIT are required")
+		}
+		t.Skip("no mailpit: run ./scripts/test")
+	}
+	u, err := url.Parse("smtp://" + addr + "?starttls=off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, api
+}
+
+type env struct {
+	db     *models.DB
+	w      *models.Webinar
+	regs   *services.Registrations
+	domain string // unique per test, so parallel packages sharing mailpit do not mix
+	now    atomic.Pointer[time.Time]
+}
+
+func (e *env) clock() time.Time { return *e.now.Load() }
+
+func newEnv(t *testing.T, capacity int) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := models.Open(ctx, filepath.Join(t.TempDir(), "sinau.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	b := make([]byte, 6)
+	rand.Read(b)
+	e := &env{db: db, domain: "run-" + hex.EncodeToString(b) + ".example.org"}
+	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	e.now.Store(&start)
+	org, err := services.NewAccounts(db, e.clock, bcrypt.MinCost).CreateFirstAdmin(ctx,
+		services.OrganizerInput{Name: "A", Email: "a@example.org", Password: "rahasia-sekali"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := services.NewWebinars(db, e.clock, "sinau.test")
+	jkt, _ := time.LoadLocation("Asia/Jakarta")
+	w, err := ws.Create(ctx, org, services.WebinarFields{Title: "Literasi digital Grobogan", StartsAt: time.Date(2026, 12, 7, 9, 0, 0, 0, jkt),
+		DurationMinutes: 180, Timezone: "Asia/Jakarta", RegencyCode: "3315", Audience: "general", Platform: "zoom",
+		JoinURL: "https://zoom.us/j/1", Capacity: capacity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.w, err = ws.SetStatus(ctx, w.ID, models.StatusPublished); err != nil {
+		t.Fatal(err)
+	}
+	e.regs = services.NewRegistrations(db, e.clock, "sinau.test")
+	return e
+}
+
+func (e *env) register(t *testing.T, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.regs.Register(context.Background(), e.w.ID, services.RegistrationInput{Name: fmt.Sprintf("Peserta %d", i),
+				Email: fmt.Sprintf("p%d@%s", i, e.domain), Phone: fmt.Sprintf("0812%08d", 10000000+i), RegencyCode: "7371", Consent: true})
+			if err != nil {
+				failed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		t.Fatalf("%d registrations failed", failed.Load())
+	}
+}
+
+func (e *env) mailer(t *testing.T, smtp *url.URL) *Mailer {
+	t.Helper()
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("https://sinau.example.id")
+	m, err := New(Config{DB: e.db, Catalog: cat, Templates: os.DirFS("../templates/emails"), BaseURL: base,
+		From: &mailAddr, SMTP: smtp, Workers: 2, Now: e.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Poll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (e *env) statusCounts(t *testing.T) map[string]int {
+	t.Helper()
+	var rows []struct {
+		Status string
+		N      int
+	}
+	e.db.R.Raw(`SELECT status, COUNT(*) AS n FROM mail_messages GROUP BY status`).Scan(&rows)
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out
+}
+
+// waitSent waits until want messages are sent, or fails.
+func (e *env) waitSent(t *testing.T, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if e.statusCounts(t)[models.MailSent] >= want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("sent %v, want %d", e.statusCounts(t), want)
+}
+
+type mpMessage struct {
+	ID          string
+	MessageID   string
+	Subject     string
+	To          []struct{ Address string }
+	Attachments int
+}
+
+// delivered lists what mailpit received for this test's domain.
+func (e *env) delivered(t *testing.T, api string) []mpMessage {
+	t.Helper()
+	var all []mpMessage
+	for start := 0; ; start += 500 {
+		res, err := http.Get(fmt.Sprintf("%s/api/v1/search?query=%s&start=%d&limit=500", api, url.QueryEscape("to:"+e.domain), start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Messages []mpMessage `json:"messages"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&page)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Messages...)
+		if len(page.Messages) < 500 {
+			return all
+		}
+	}
+}
+
+func headers(t *testing.T, api, id string) map[string][]string {
+	t.Helper()
+	res, err := http.Get(api + "/api/v1/message/" + id + "/headers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	h := map[string][]string{}
+	if err := json.NewDecoder(res.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestEveryRegistrationMailDeliveredOnce(t *testing.T) {
+	smtp, api := mailpit(t)
+	e := newEnv(t, 100)
+	e.register(t, 500)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.mailer(t, smtp).Run(ctx); close(done) }()
+	e.waitSent(t, 500, 60*time.Second)
+	cancel()
+	<-done
+	got := e.delivered(t, api)
+	if len(got) != 500 {
+		t.Fatalf("mailpit has %d messages, want 500", len(got))
+	}
+	perRecipient := map[string]int{}
+	kinds := map[string]int{}
+	for _, m := range got {
+		perRecipient[m.To[0].Address]++
+		switch {
+		case strings.HasPrefix(m.Subject, "Pendaftaran terkonfirmasi"):
+			kinds["confirmation"]++
+			if m.Attachments != 1 {
+				t.Errorf("confirmation without invite: %s", m.ID)
+			}
+		case strings.HasPrefix(m.Subject, "Anda masuk daftar tunggu"):
+			kinds["waitlisted"]++
+		}
+	}
+	if kinds["confirmation"] != 100 || kinds["waitlisted"] != 400 || len(perRecipient) != 500 {
+		t.Errorf("kinds %v, recipients %d", kinds, len(perRecipient))
+	}
+	h := headers(t, api, got[0].ID)
+	if k := h["X-Sinau-Kind"]; len(k) != 1 || (k[0] != "confirmation" && k[0] != "waitlisted") {
+		t.Errorf("X-Sinau-Kind %v", k)
+	}
+	var stored string
+	e.db.R.Raw(`SELECT message_id FROM mail_messages WHERE recipient = ?`, got[0].To[0].Address).Scan(&stored)
+	if h["Message-Id"][0] != stored {
+		t.Errorf("Message-ID %v, stored %s", h["Message-Id"], stored)
+	}
+}
+
+// TestStopMidBatchThenRestart stops the workers while they send and starts
+// new ones: every message arrives exactly once.
+func TestStopMidBatchThenRestart(t *testing.T) {
+	smtp, api := mailpit(t)
+	e := newEnv(t, 0)
+	e.register(t, 300)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.mailer(t, smtp).Run(ctx); close(done) }()
+	e.waitSent(t, 40, 30*time.Second)
+	cancel()
+	<-done
+	mid := e.statusCounts(t)
+	if mid[models.MailSent] >= 300 || mid[models.MailSending] != 0 {
+		t.Fatalf("stop left %v: want some pending and none half-claimed", mid)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go e.mailer(t, smtp).Run(ctx2)
+	e.waitSent(t, 300, 60*time.Second)
+	got := e.delivered(t, api)
+	per := map[string]int{}
+	for _, m := range got {
+		per[m.To[0].Address]++
+	}
+	if len(got) != 300 || len(per) != 300 {
+		t.Fatalf("delivered %d messages to %d recipients, want 300 each once", len(got), len(per))
+	}
+}
+
+// TestCrashedInFlightMessageKeepsItsID: a message a killed process left
+// "sending" is sent by the next process with the same Message-ID.
+func TestCrashedInFlightMessageKeepsItsID(t *testing.T) {
+	smtp, api := mailpit(t)
+	e := newEnv(t, 0)
+	e.register(t, 3)
+	if err := e.db.W.Exec(`UPDATE mail_messages SET status = 'sending', attempts = 1 WHERE id = (SELECT MIN(id) FROM mail_messages)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	var inFlight models.MailMessage
+	e.db.R.Where("status = ?", models.MailSending).First(&inFlight)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.mailer(t, smtp).Run(ctx)
+	e.waitSent(t, 3, 20*time.Second)
+	for _, m := range e.delivered(t, api) {
+		if m.To[0].Address == inFlight.Recipient {
+			if id := headers(t, api, m.ID)["Message-Id"]; len(id) != 1 || id[0] != inFlight.MessageID {
+				t.Errorf("recovered message has Message-ID %v, want %s", id, inFlight.MessageID)
+			}
+			return
+		}
+	}
+	t.Fatal("the in-flight message was never delivered")
+}
+
+// TestSMTPDownThenUp: with the server unreachable nothing is lost; each
+// message waits with backoff and goes out once the server is back.
+func TestSMTPDownThenUp(t *testing.T) {
+	smtp, api := mailpit(t)
+	e := newEnv(t, 0)
+	e.register(t, 5)
+	down, _ := url.Parse("smtp://127.0.0.1:1?starttls=off")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.mailer(t, down).Run(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int64
+		e.db.R.Model(&models.MailMessage{}).Where("attempts = 1 AND status = ? AND last_error <> ''", models.MailPending).Count(&n)
+		if n == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("messages did not get a failed attempt: %v", e.statusCounts(t))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	var nexts []time.Time
+	e.db.R.Model(&models.MailMessage{}).Order("next_attempt_at").Limit(1).Pluck("next_attempt_at", &nexts)
+	if next := nexts[0]; !next.After(e.clock()) {
+		t.Errorf("retry due %v, not after now %v", next, e.clock())
+	}
+	later := e.clock().Add(Backoff(1) + time.Second)
+	e.now.Store(&later)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go e.mailer(t, smtp).Run(ctx2)
+	e.waitSent(t, 5, 20*time.Second)
+	if got := e.delivered(t, api); len(got) != 5 {
+		t.Errorf("delivered %d after recovery", len(got))
+	}
+}
+
+func TestPermanentOrTemporary(t *testing.T) {
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{&textproto.Error{Code: 550, Msg: "no such user"}, true},
+		{fmt.Errorf("wrapped: %w", &textproto.Error{Code: 554}), true},
+		{&textproto.Error{Code: 451, Msg: "try later"}, false},
+		{io.EOF, false},
+		{fmt.Errorf("connect: dial tcp: refused"), false},
+	}
+	for _, tc := range cases {
+		if got := permanent(tc.err); got != tc.want {
+			t.Errorf("permanent(%v) = %v", tc.err, got)
+		}
+	}
+	if Backoff(1) != 30*time.Second || Backoff(2) != time.Minute || Backoff(20) != time.Hour {
+		t.Errorf("backoff %v %v %v", Backoff(1), Backoff(2), Backoff(20))
+	}
+}
+
+var rawKey = regexp.MustCompile(`\b(mail|error|err|field)\.[a-z_]+`)
+
+func TestRenderEveryKindInBothLanguages(t *testing.T) {
+	e := newEnv(t, 1)
+	e.register(t, 2)
+	m := e.mailer(t, nil)
+	var reg models.Registration
+	e.db.R.Where("status = ?", models.RegWaitlisted).First(&reg)
+	for _, kind := range kinds {
+		for _, lang := range []string{"id", "en"} {
+			msg := &models.MailMessage{Kind: kind, Lang: lang, WebinarID: &e.w.ID, RegistrationID: &reg.ID}
+			r, err := m.Render(context.Background(), msg)
+			if err != nil {
+				t.Fatalf("%s %s: %v", kind, lang, err)
+			}
+			wantTime := "09.00–12.00 WIB"
+			if lang == "en" {
+				wantTime = "09:00–12:00 WIB"
+			}
+			if r.Subject == "" || !strings.Contains(r.Text, wantTime) || !strings.Contains(r.HTML, wantTime) ||
+				!strings.Contains(r.Text, "WITA") || !strings.Contains(r.Text, "https://sinau.example.id/registrations/"+reg.Token) {
+				t.Errorf("%s %s:\n%s", kind, lang, r.Text)
+			}
+			if rawKey.MatchString(r.Text) || rawKey.MatchString(r.HTML) {
+				t.Errorf("%s %s: untranslated key", kind, lang)
+			}
+		}
+	}
+}
