@@ -19,6 +19,7 @@ import (
 
 	"sinau/config"
 	"sinau/i18n"
+	"sinau/mailer"
 	"sinau/models"
 	"sinau/services"
 )
@@ -54,9 +55,16 @@ func newTestServer(t *testing.T, env map[string]string) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := New(Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Catalog: cat,
-		Templates: os.DirFS("../templates"), Static: os.DirFS("../static"), Now: func() time.Time { return testNow },
-		BcryptCost: bcrypt.MinCost, SetupToken: env["setup-token"]})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	now := func() time.Time { return testNow }
+	mail, err := mailer.New(mailer.Config{DB: db, Catalog: cat, Templates: os.DirFS("../templates/emails"), BaseURL: cfg.BaseURL,
+		From: cfg.MailFrom, Now: now, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(Deps{Config: cfg, Logger: logger, DB: db, Catalog: cat,
+		Templates: os.DirFS("../templates"), Static: os.DirFS("../static"), Now: now,
+		BcryptCost: bcrypt.MinCost, SetupToken: env["setup-token"], Mailer: mail})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -234,14 +235,17 @@ func (a *App) exportRow(l string, r *models.Registration, qs []models.Question, 
 	return row
 }
 
-// safeCell stops spreadsheet formula injection: a cell a participant typed
-// that starts with = + - @ is written as text.
+// safeCell stops spreadsheet formula injection: a cell that starts with
+// = + - @ is written as text, unless it is a plain number such as an E.164
+// phone number, which no spreadsheet runs.
 func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) || plainNumber.MatchString(s) {
+		return s
 	}
-	return s
+	return "'" + s
 }
+
+var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+$`)
 
 // exportRegistrants streams the filtered registrants as CSV or XLSX. Rows
 // are read in batches and written as they come, so memory stays flat.

@@ -18,7 +18,12 @@ func (a *App) Routes() *echo.Echo {
 
 	e.Use(middleware.RequestID())
 	e.Use(a.requestLogger())
-	e.Use(middleware.Recover())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			a.log.Error("panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
+			return err
+		},
+	}))
 	e.Use(a.securityHeaders)
 	e.Use(a.language)
 	e.Use(middleware.BodyLimit("1M"))
