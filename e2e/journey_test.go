@@ -2,16 +2,8 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,14 +11,9 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Jakarta on machines without zoneinfo, as main.go does
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
-	"sinau/config"
-	"sinau/handlers"
-	"sinau/i18n"
-	"sinau/models"
 	"sinau/services"
 )
 
@@ -35,20 +22,6 @@ const (
 	adminPassword = "rahasia-sekali-123"
 	webinarTitle  = "Webinar Literasi Digital Grobogan"
 	joinURL       = "https://zoom.us/j/123456789"
-	// browserBudget bounds the whole browser session, start-up included.
-	browserBudget = 90 * time.Second
-	// stepTimeout bounds one browser step, so a click that loads nothing
-	// fails with its step's name instead of using up the whole budget.
-	stepTimeout = 20 * time.Second
-	// A common phone's CSS viewport.
-	phoneWidth, phoneHeight = 390, 844
-)
-
-// The day and month names are written out here, not taken from package
-// i18n, so a broken translation table makes the test fail.
-var (
-	idDays   = [...]string{"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"}
-	idMonths = [...]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"}
 )
 
 // lineupEntry is one row typed into the add-to-line-up form.
@@ -294,6 +267,8 @@ func TestOrganizerJourney(t *testing.T) {
 }
 
 // app is a running Sinau server with its database.
+
+// app is a running Sinau server with its database.
 type app struct {
 	url      string
 	webinars *services.Webinars
@@ -303,300 +278,14 @@ type app struct {
 // organizer, and serves it on a loopback port.
 func startSinau(t *testing.T) *app {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := models.Open(ctx, filepath.Join(dir, "sinau.db"))
-	if err != nil {
-		t.Fatalf("open database: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatalf("load translations: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	cfg, err := config.Load("sinau", []string{"--data-dir", dir, "--base-url", base}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	// Warnings and errors of the server (a 500, say) go to the test log.
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h, err := handlers.New(handlers.Deps{
-		Config: cfg, Logger: logger, DB: db, Catalog: cat,
-		Templates: os.DirFS("../templates"), Static: os.DirFS("../static"),
-		Now: time.Now, BcryptCost: bcrypt.MinCost,
-	})
-	if err != nil {
-		t.Fatalf("build the app: %v", err)
-	}
-	srv.Config.Handler = h.Routes()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	_, err = services.NewAccounts(db, time.Now, bcrypt.MinCost).CreateFirstAdmin(ctx, services.OrganizerInput{
+	s := serveSinau(t, nil)
+	_, err := services.NewAccounts(s.db, time.Now, bcrypt.MinCost).CreateFirstAdmin(context.Background(), services.OrganizerInput{
 		Name: "Tes", Email: adminEmail, Password: adminPassword,
 	})
 	if err != nil {
 		t.Fatalf("create the organizer: %v", err)
 	}
-	return &app{url: base, webinars: services.NewWebinars(db, time.Now, "sinau.test")}
-}
-
-// testWriter sends the server's log lines to the test log.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Logf("server: %s", strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-// findChromium returns the browser to drive: $SINAU_TEST_CHROMIUM, else
-// /usr/bin/chromium. Without one the test skips, or fails when
-// SINAU_TEST_REQUIRE=1.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("SINAU_TEST_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	found, err := exec.LookPath(path)
-	if err == nil {
-		return found
-	}
-	msg := fmt.Sprintf("no chromium at %q (set SINAU_TEST_CHROMIUM): %v", path, err)
-	if os.Getenv("SINAU_TEST_REQUIRE") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// browser is one headless tab on the app, with helpers that fail the test
-// with the step's name and a screenshot of the page.
-type browser struct {
-	t       *testing.T
-	ctx     context.Context
-	base    string
-	shotDir string
-	shots   int
-}
-
-func newBrowser(t *testing.T, execPath, base string) *browser {
-	t.Helper()
-	shotDir := os.Getenv("SINAU_ARTIFACTS")
-	if shotDir == "" {
-		shotDir = "artifacts"
-	}
-	if abs, err := filepath.Abs(shotDir); err == nil {
-		shotDir = abs
-	}
-	if err := os.MkdirAll(shotDir, 0o755); err != nil {
-		t.Fatalf("screenshot directory: %v", err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(execPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("accept-lang", "id-ID,id"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), browserBudget)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	// Registered after the profile's TempDir, so the browser has exited
-	// before its profile is removed.
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-		cancelTimeout()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", execPath, err)
-	}
-	return &browser{t: t, ctx: ctx, base: base, shotDir: shotDir}
-}
-
-// fatalf saves a screenshot of the page as it is, then fails the test.
-func (b *browser) fatalf(format string, args ...any) {
-	b.t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if b.ctx.Err() == nil {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		defer cancel()
-		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-			p := filepath.Join(b.shotDir, "FAILED.png")
-			if os.WriteFile(p, png, 0o644) == nil {
-				msg += "\n(the page at the failure: " + p + ")"
-			}
-		}
-	}
-	b.t.Fatal(msg)
-}
-
-func (b *browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.fatalf("%s: %v", step, err)
-	}
-}
-
-func run[T any](b *browser, step string, a chromedp.Action[T]) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		b.fatalf("%s: %v", step, err)
-	}
-	return v
-}
-
-func evaluate[T any](b *browser, step, js string) T {
-	b.t.Helper()
-	return run(b, step, chromedp.Evaluate[T](js))
-}
-
-// checkStatus fails unless the page's document came with the status.
-func (b *browser) checkStatus(step string, resp *network.Response, want int) {
-	b.t.Helper()
-	if resp == nil {
-		b.fatalf("%s: no response", step)
-	}
-	if int(resp.Status) != want {
-		b.fatalf("%s: %s answered %d, want %d", step, resp.URL, resp.Status, want)
-	}
-}
-
-// open loads a path of the app and checks the status of the page.
-func (b *browser) open(step, path string, want int) {
-	b.t.Helper()
-	resp := run(b, step, chromedp.NavigateResponse(b.base+path))
-	b.checkStatus(step, resp, want)
-}
-
-// follow clicks an element that loads a new page (a link or a submit
-// button), waits for that page and checks its status.
-func (b *browser) follow(step, sel string, want int) {
-	b.t.Helper()
-	b.waitVisible(step, sel)
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-	defer cancel()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
-	if err != nil {
-		b.fatalf("%s: %v", step, err)
-	}
-	b.checkStatus(step, resp, want)
-}
-
-func (b *browser) waitVisible(step, sel string) {
-	b.t.Helper()
-	b.do(step+": wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
-}
-
-// set gives a field a value and checks that it took, which it does not when
-// a select has no such option.
-//
-// chromedp v0.23.0's SetValue cannot set the empty string: the argument's
-// JSON "" is dropped by an omitempty tag, so the page receives undefined and
-// an input ends up holding "undefined". Emptying goes through Evaluate.
-func (b *browser) set(sel, value string) {
-	b.t.Helper()
-	b.waitVisible("fill "+sel, sel)
-	if value == "" {
-		q, _ := json.Marshal(sel)
-		evaluate[chromedp.Void](b, "empty "+sel, `(() => {
-			const el = document.querySelector(`+string(q)+`);
-			el.value = "";
-			el.dispatchEvent(new Event("input", {bubbles: true}));
-			el.dispatchEvent(new Event("change", {bubbles: true}));
-		})()`)
-	} else {
-		b.do("fill "+sel, chromedp.SetValue(chromedp.CSS(sel), value))
-	}
-	if got := b.value(sel); got != value {
-		b.fatalf("%s holds %q after setting %q", sel, got, value)
-	}
-}
-
-func (b *browser) value(sel string) string {
-	b.t.Helper()
-	return run(b, "read the value of "+sel, chromedp.Value(chromedp.CSS(sel)))
-}
-
-// text is the visible text of the first match, spaces collapsed.
-func (b *browser) text(sel string) string {
-	b.t.Helper()
-	s := run(b, "read the text of "+sel, chromedp.Text(chromedp.CSS(sel)))
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func (b *browser) attr(sel, name string) string {
-	b.t.Helper()
-	res := run(b, "read "+name+" of "+sel, chromedp.AttributeValue(chromedp.CSS(sel), name))
-	return res.Value
-}
-
-func (b *browser) html() string {
-	b.t.Helper()
-	return evaluate[string](b, "read the page's HTML", `document.documentElement.outerHTML`)
-}
-
-// location is the URL the tab shows now.
-func (b *browser) location() *url.URL {
-	b.t.Helper()
-	raw := run(b, "read the location", chromedp.Location())
-	u, err := url.Parse(raw)
-	if err != nil {
-		b.fatalf("the tab's location %q: %v", raw, err)
-	}
-	return u
-}
-
-func (b *browser) path() string {
-	b.t.Helper()
-	return b.location().Path
-}
-
-func (b *browser) query() url.Values {
-	b.t.Helper()
-	return b.location().Query()
-}
-
-func (b *browser) equal(what string, got, want any) {
-	b.t.Helper()
-	if got != want {
-		b.t.Errorf("%s: got %q, want %q", what, fmt.Sprint(got), fmt.Sprint(want))
-	}
-}
-
-func (b *browser) contains(what, got string, wants ...string) {
-	b.t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(got, w) {
-			b.t.Errorf("%s: %q does not contain %q", what, got, w)
-		}
-	}
-}
-
-// shot saves a full-page PNG named after the step.
-func (b *browser) shot(name string) {
-	b.t.Helper()
-	png := run(b, "screenshot "+name, chromedp.FullScreenshot(100))
-	b.shots++
-	p := filepath.Join(b.shotDir, fmt.Sprintf("%02d-%s.png", b.shots, name))
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		b.t.Fatalf("save screenshot: %v", err)
-	}
-	b.t.Logf("screenshot %s", p)
+	return &app{url: s.url, webinars: services.NewWebinars(s.db, time.Now, "sinau.test")}
 }
 
 // fillLineup opens the add-to-line-up form when it is closed and types the
@@ -627,39 +316,5 @@ func (b *browser) checkPrivate(what string) {
 		if strings.Contains(html, s) {
 			b.t.Errorf("%s: the page shows %q, which must stay private", what, s)
 		}
-	}
-}
-
-// noHorizontalOverflow fails when the page is wider than the viewport, and
-// names the elements that stick out.
-func (b *browser) noHorizontalOverflow(what string) {
-	b.t.Helper()
-	type overflow struct {
-		ScrollWidth int      `json:"scrollWidth"`
-		InnerWidth  int      `json:"innerWidth"`
-		ClientWidth int      `json:"clientWidth"`
-		Culprits    []string `json:"culprits"`
-	}
-	o := evaluate[overflow](b, "measure the page", `(() => {
-		const de = document.documentElement;
-		const limit = Math.min(window.innerWidth, de.clientWidth) + 1;
-		const culprits = [];
-		for (const el of document.querySelectorAll("body *")) {
-			const r = el.getBoundingClientRect();
-			if (r.width > 0 && r.right > limit) {
-				let name = el.tagName.toLowerCase();
-				if (el.id) name += "#" + el.id;
-				if (el.classList.length) name += "." + [...el.classList].join(".");
-				culprits.push(name + " right=" + Math.round(r.right));
-			}
-		}
-		return {scrollWidth: de.scrollWidth, innerWidth: window.innerWidth, clientWidth: de.clientWidth, culprits: culprits.slice(0, 10)};
-	})()`)
-	// With mobile emulation Chrome zooms out to fit content that is too
-	// wide, and window.innerWidth grows with it; so the layout viewport
-	// (clientWidth) is checked too, and innerWidth must stay the phone's.
-	if o.ScrollWidth > min(o.InnerWidth, o.ClientWidth)+1 || o.InnerWidth != phoneWidth {
-		b.t.Errorf("%s: the page is %d px wide on a %d px phone (clientWidth %d, innerWidth %d); sticking out: %s",
-			what, o.ScrollWidth, phoneWidth, o.ClientWidth, o.InnerWidth, strings.Join(o.Culprits, ", "))
 	}
 }

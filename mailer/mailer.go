@@ -16,6 +16,7 @@ import (
 
 	gomail "github.com/go-mail/mail/v2"
 	"golang.org/x/time/rate"
+	"gorm.io/gorm"
 
 	"sinau/i18n"
 	"sinau/models"
@@ -185,7 +186,10 @@ func (m *Mailer) work(ctx context.Context) {
 				m.release(batch[i:])
 				return
 			}
-			w.deliver(ctx, &batch[i])
+			// A message once started is finished and recorded even if
+			// shutdown begins meanwhile; cancelling half-way would leave
+			// its outcome unknown.
+			w.deliver(context.WithoutCancel(ctx), &batch[i])
 		}
 		if len(batch) == batchSize {
 			continue
@@ -223,8 +227,12 @@ func (w *worker) close() {
 func (w *worker) deliver(ctx context.Context, msg *models.MailMessage) {
 	m := w.m
 	r, err := m.Render(ctx, msg)
-	if err != nil {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		m.finish(msg, models.MailFailed, "render: "+err.Error(), "")
+		return
+	}
+	if err != nil {
+		m.retry(msg, fmt.Errorf("render: %w", err))
 		return
 	}
 	if m.limiter != nil {

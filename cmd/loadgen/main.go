@@ -705,8 +705,10 @@ func (r *regRun) print(w io.Writer) {
 	fmt.Fprintf(w, "  cpu          machine %.0f%% busy of %d CPUs; loadgen %.1fs (%.2f cores)", 100*r.machineBusy, runtime.NumCPU(),
 		r.loadgenCPU.Seconds(), r.loadgenCPU.Seconds()/wall)
 	if r.server != nil {
-		fmt.Fprintf(w, "; server %.1fs (%.2f cores, %.0f µs per registration)\n", r.server.cpu.Seconds(), r.server.cpu.Seconds()/wall,
-			float64(r.server.cpu.Microseconds())/float64(max(1, len(r.latencies))))
+		other := r.machineBusy*float64(runtime.NumCPU()) - (r.loadgenCPU.Seconds()+r.server.cpu.Seconds())/wall
+		fmt.Fprintf(w, "; server %.1fs (%.2f cores, %.0f µs per registration); other processes %.2f cores\n",
+			r.server.cpu.Seconds(), r.server.cpu.Seconds()/wall, float64(r.server.cpu.Microseconds())/float64(max(1, len(r.latencies))),
+			max(0, other))
 		if r.server.peakRSS > 0 {
 			fmt.Fprintf(w, "  server RSS   peak %.1f MiB (VmHWM)\n", float64(r.server.peakRSS)/(1<<20))
 		}
