@@ -76,3 +76,24 @@ func TestRangeInEachZone(t *testing.T) {
 		t.Errorf("At: %q", got)
 	}
 }
+
+func TestDuration(t *testing.T) {
+	cases := []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{ID, 72 * time.Hour, "3 hari"},
+		{EN, 72 * time.Hour, "3 days"},
+		{EN, 24 * time.Hour, "1 day"},
+		{ID, 90 * time.Minute, "1 jam 30 menit"},
+		{EN, 90 * time.Minute, "1 hour 30 minutes"},
+		{EN, 26 * time.Hour, "1 day 2 hours"},
+		{ID, 30 * time.Second, "kurang dari 1 menit"},
+	}
+	for _, tc := range cases {
+		if got := Duration(tc.lang, tc.d); got != tc.want {
+			t.Errorf("Duration(%s, %v) = %q, want %q", tc.lang, tc.d, got, tc.want)
+		}
+	}
+}

@@ -279,6 +279,9 @@ func (m *Mailer) build(msg *models.MailMessage, r *Rendered) *gomail.Message {
 	gm.SetHeader("Message-ID", msg.MessageID)
 	gm.SetHeader("X-Sinau-Kind", msg.Kind)
 	gm.SetHeader("Auto-Submitted", "auto-generated")
+	for k, v := range r.Headers {
+		gm.SetHeader(k, v)
+	}
 	gm.SetDateHeader("Date", m.cfg.Now())
 	gm.SetBody("text/plain", r.Text)
 	gm.AddAlternative("text/html", r.HTML)
@@ -312,6 +315,9 @@ func (m *Mailer) finish(msg *models.MailMessage, status, lastErr, subject string
 		m.cfg.Logger.Warn("mail failed", "id", msg.ID, "kind", msg.Kind, "error", lastErr)
 	}
 }
+
+// gormNotFound marks a message whose rows are gone: it can never be sent.
+var gormNotFound = gorm.ErrRecordNotFound
 
 // Backoff is the wait before attempt n+1: 30 s doubling, at most an hour.
 func Backoff(attempts int) time.Duration {

@@ -364,24 +364,63 @@ func TestRenderEveryKindInBothLanguages(t *testing.T) {
 	m := e.mailer(t, nil)
 	var reg models.Registration
 	e.db.R.Where("status = ?", models.RegWaitlisted).First(&reg)
-	for _, kind := range kinds {
+	a := models.Announcement{WebinarID: e.w.ID, Subject: "Info penting", Body: "Bawa **kertas**.\n\n<script>alert(1)</script>", Audience: "all", Status: "sent"}
+	if err := e.db.W.Create(&a).Error; err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		kind, data string
+		want       []string
+	}{
+		{services.KindConfirmation, "{}", []string{"terkonfirmasi"}},
+		{services.KindWaitlisted, "{}", []string{"daftar tunggu: 1"}},
+		{services.KindPromoted, "{}", nil},
+		{services.KindLinkResend, "{}", nil},
+		{services.KindRegCancelled, "{}", nil},
+		{services.KindReminder, `{"offset":"72h"}`, []string{"3 hari lagi"}},
+		{services.KindChanged, `{"time":true,"old_start":"2026-12-06T02:00:00Z","old_end":"2026-12-06T05:00:00Z"}`, []string{"Sebelumnya: Minggu, 6 Desember 2026 pukul 09.00–12.00 WIB"}},
+		{services.KindCancelled, "{}", []string{"dibatalkan"}},
+		{services.KindFollowupAttended, "{}", []string{"Terima kasih"}},
+		{services.KindFollowupAbsent, "{}", []string{"tidak melihat Anda"}},
+		{services.KindAnnouncement, "{}", []string{"Bawa **kertas**"}},
+	}
+	for _, tc := range cases {
 		for _, lang := range []string{"id", "en"} {
-			msg := &models.MailMessage{Kind: kind, Lang: lang, WebinarID: &e.w.ID, RegistrationID: &reg.ID}
+			msg := &models.MailMessage{Kind: tc.kind, Lang: lang, Data: tc.data, WebinarID: &e.w.ID, RegistrationID: &reg.ID, AnnouncementID: &a.ID}
 			r, err := m.Render(context.Background(), msg)
 			if err != nil {
-				t.Fatalf("%s %s: %v", kind, lang, err)
+				t.Fatalf("%s %s: %v", tc.kind, lang, err)
 			}
-			wantTime := "09.00–12.00 WIB"
+			wantTime := "Senin, 7 Desember 2026 pukul 09.00–12.00 WIB"
 			if lang == "en" {
-				wantTime = "09:00–12:00 WIB"
+				wantTime = "Monday, 7 December 2026 at 09:00–12:00 WIB"
 			}
-			if r.Subject == "" || !strings.Contains(r.Text, wantTime) || !strings.Contains(r.HTML, wantTime) ||
-				!strings.Contains(r.Text, "WITA") || !strings.Contains(r.Text, "https://sinau.example.id/registrations/"+reg.Token) {
-				t.Errorf("%s %s:\n%s", kind, lang, r.Text)
+			if r.Subject == "" || !strings.Contains(r.Text, wantTime) || !strings.Contains(r.HTML, "12.00 WIB") && lang == "id" ||
+				!strings.Contains(r.Text, "WITA") || (tc.kind != services.KindCancelled && !strings.Contains(r.Text, "https://sinau.example.id/")) {
+				t.Errorf("%s %s:\n%s", tc.kind, lang, r.Text)
+			}
+			if lang == "id" {
+				for _, w := range tc.want {
+					if !strings.Contains(r.Text, w) && !strings.Contains(r.Subject, w) {
+						t.Errorf("%s: missing %q in\n%s", tc.kind, w, r.Text)
+					}
+				}
 			}
 			if rawKey.MatchString(r.Text) || rawKey.MatchString(r.HTML) {
-				t.Errorf("%s %s: untranslated key", kind, lang)
+				t.Errorf("%s %s: untranslated key", tc.kind, lang)
 			}
 		}
+	}
+	ann, _ := m.Render(context.Background(), &models.MailMessage{Kind: services.KindAnnouncement, Lang: "id", WebinarID: &e.w.ID, AnnouncementID: &a.ID})
+	if !strings.Contains(ann.HTML, "<strong>kertas</strong>") || strings.Contains(ann.HTML, "<script>") {
+		t.Errorf("announcement HTML not rendered safely:\n%s", ann.HTML)
+	}
+	rem, _ := m.Render(context.Background(), &models.MailMessage{Kind: services.KindReminder, Lang: "en", Data: `{"offset":"90m"}`, WebinarID: &e.w.ID, RegistrationID: &reg.ID})
+	if rem.Headers["X-Sinau-Reminder-Offset"] != "1h30m" || !strings.Contains(rem.Subject, "1 hour 30 minutes") {
+		t.Errorf("reminder: %q %v", rem.Subject, rem.Headers)
+	}
+	can, _ := m.Render(context.Background(), &models.MailMessage{Kind: services.KindCancelled, Lang: "id", WebinarID: &e.w.ID, RegistrationID: &reg.ID})
+	if !strings.Contains(string(can.ICS), "METHOD:CANCEL") {
+		t.Error("cancellation without a CANCEL invite")
 	}
 }

@@ -6,6 +6,7 @@ package mailer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
@@ -13,6 +14,9 @@ import (
 	"strconv"
 	texttemplate "text/template"
 	"time"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
 
 	"sinau/calendar"
 	"sinau/i18n"
@@ -28,53 +32,49 @@ type Rendered struct {
 	HTML    string
 	ICS     []byte // attached as invite.ics when not nil
 	Method  string // the calendar method of ICS
+	Headers map[string]string
 }
 
-// renderer builds messages from the email templates and the catalog.
+// renderer builds messages from the email template and the catalog.
 type renderer struct {
 	cat     *i18n.Catalog
-	html    map[string]*htmltemplate.Template
-	text    map[string]*texttemplate.Template
+	html    *htmltemplate.Template
+	text    *texttemplate.Template
 	baseURL *url.URL
 	db      *models.DB
 	now     func() time.Time
 }
 
-// kinds with an email template; each has KIND.txt (subject, body) and
-// KIND.html (body).
-var kinds = []string{services.KindConfirmation, services.KindWaitlisted, services.KindPromoted, services.KindLinkResend, services.KindRegCancelled}
-
 func newRenderer(tfs fs.FS, cat *i18n.Catalog, base *url.URL, db *models.DB, now func() time.Time) (*renderer, error) {
-	r := &renderer{cat: cat, html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{}, baseURL: base, db: db, now: now}
-	for _, k := range kinds {
-		h, err := htmltemplate.ParseFS(tfs, "layout.html", k+".html")
-		if err != nil {
-			return nil, fmt.Errorf("email template %s: %w", k, err)
-		}
-		t, err := texttemplate.ParseFS(tfs, "layout.txt", k+".txt")
-		if err != nil {
-			return nil, fmt.Errorf("email template %s: %w", k, err)
-		}
-		r.html[k], r.text[k] = h, t
+	h, err := htmltemplate.ParseFS(tfs, "message.html")
+	if err != nil {
+		return nil, fmt.Errorf("email template: %w", err)
 	}
-	return r, nil
+	t, err := texttemplate.ParseFS(tfs, "message.txt")
+	if err != nil {
+		return nil, fmt.Errorf("email template: %w", err)
+	}
+	return &renderer{cat: cat, html: h, text: t, baseURL: base, db: db, now: now}, nil
 }
 
-// emailData is what an email template sees.
+// emailData is what the email template sees.
 type emailData struct {
-	Lang      string
-	Subject   string
-	Name      string
-	Webinar   *models.Webinar
-	Title     string
-	When      string
-	LocalWhen string
-	Where     string
-	RegURL    string
-	GoogleURL string
-	HasICS    bool
-	Position  int
-	cat       *i18n.Catalog
+	Lang       string
+	Subject    string
+	Name       string
+	Lead       []string
+	BodyHTML   htmltemplate.HTML
+	BodyText   string
+	Webinar    *models.Webinar
+	Title      string
+	When       string
+	LocalWhen  string
+	Where      string
+	ButtonURL  string
+	ButtonText string
+	GoogleURL  string
+	HasICS     bool
+	cat        *i18n.Catalog
 }
 
 // T translates a key into the message's language.
@@ -98,6 +98,41 @@ func Where(cat *i18n.Catalog, lang string, w *models.Webinar) string {
 	return where
 }
 
+// When writes a webinar's date and time in its zone, as mail does:
+// "Senin, 7 Desember 2026 pukul 09.00–12.00 WIB".
+func When(lang string, start, end time.Time, zoneName string) string {
+	z, ok := regions.ZoneByName(zoneName)
+	loc, err := time.LoadLocation(zoneName)
+	if !ok || err != nil {
+		loc, z = time.UTC, regions.Zone{Label: "UTC"}
+	}
+	s, e := start.In(loc), end.In(loc)
+	word := "pukul"
+	if lang == i18n.EN {
+		word = "at"
+	}
+	out := fmt.Sprintf("%s %s %s–%s", i18n.Date(lang, s), word, i18n.Clock(lang, s), i18n.Clock(lang, e))
+	if s.YearDay() != e.YearDay() || s.Year() != e.Year() {
+		out += " (" + i18n.ShortDate(lang, e) + ")"
+	}
+	return out + " " + z.Label
+}
+
+var (
+	markdown = goldmark.New()
+	policy   = bluemonday.UGCPolicy()
+)
+
+// MarkdownHTML renders an announcement's Markdown and keeps only safe HTML:
+// no script, no event handlers, no javascript: links.
+func MarkdownHTML(md string) htmltemplate.HTML {
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(md), &buf); err != nil {
+		return htmltemplate.HTML(htmltemplate.HTMLEscapeString(md))
+	}
+	return htmltemplate.HTML(policy.Sanitize(buf.String()))
+}
+
 // Render builds the message an outbox row stands for, from the current
 // state of the rows it refers to.
 func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered, error) {
@@ -105,7 +140,10 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 	if !i18n.IsSupported(d.Lang) {
 		d.Lang = i18n.ID
 	}
+	data := map[string]any{}
+	json.Unmarshal([]byte(m.Data), &data)
 	var reg *models.Registration
+	regURL := ""
 	if m.RegistrationID != nil {
 		var rr models.Registration
 		if err := r.db.R.WithContext(ctx).First(&rr, *m.RegistrationID).Error; err != nil {
@@ -113,49 +151,100 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 		}
 		reg = &rr
 		d.Name = rr.Name
-		d.RegURL = r.baseURL.String() + "/registrations/" + rr.Token
+		regURL = r.baseURL.String() + "/registrations/" + rr.Token
 	}
+	var w *models.Webinar
 	if m.WebinarID != nil {
-		var w models.Webinar
-		if err := r.db.R.WithContext(ctx).First(&w, *m.WebinarID).Error; err != nil {
+		var ww models.Webinar
+		if err := r.db.R.WithContext(ctx).First(&ww, *m.WebinarID).Error; err != nil {
 			return nil, fmt.Errorf("webinar %d: %w", *m.WebinarID, err)
 		}
-		d.Webinar, d.Title = &w, w.Title
-		zone, _ := regions.ZoneByName(w.Timezone)
-		d.When = i18n.Range(d.Lang, w.StartsAt, w.EndsAt, w.Location(), zone.Label)
+		w = &ww
+		d.Webinar, d.Title = w, w.Title
+		d.When = When(d.Lang, w.StartsAt, w.EndsAt, w.Timezone)
 		if reg != nil {
 			if rg, ok := regions.RegencyByCode(reg.RegencyCode); ok && rg.Zone().Name != w.Timezone {
-				if loc, err := time.LoadLocation(rg.Zone().Name); err == nil {
-					d.LocalWhen = i18n.Range(d.Lang, w.StartsAt, w.EndsAt, loc, rg.Zone().Label)
-				}
+				d.LocalWhen = When(d.Lang, w.StartsAt, w.EndsAt, rg.Zone().Name)
 			}
 		}
-		d.Where = Where(r.cat, d.Lang, &w)
-		if reg != nil && reg.Status == models.RegWaitlisted && reg.WaitlistSeq != nil {
-			r.db.R.WithContext(ctx).Raw(`SELECT COUNT(*) FROM registrations WHERE webinar_id = ? AND status = ? AND waitlist_seq <= ?`,
-				w.ID, models.RegWaitlisted, *reg.WaitlistSeq).Scan(&d.Position)
+		d.Where = Where(r.cat, d.Lang, w)
+	}
+	out := &Rendered{Headers: map[string]string{}}
+	if regURL != "" {
+		d.ButtonURL, d.ButtonText = regURL, d.T("mail.open_page")
+	}
+	invite := func(method string) {
+		ev := Event(w, regURL, r.now(), r.baseURL.Hostname(), d.Where)
+		out.ICS, out.Method, d.HasICS = calendar.ICS(ev, method), method, true
+		if method == calendar.MethodPublish {
+			d.GoogleURL = calendar.GoogleURL(ev)
 		}
 	}
-	out := &Rendered{}
-	if d.Webinar != nil && (m.Kind == services.KindConfirmation || m.Kind == services.KindPromoted || m.Kind == services.KindLinkResend) &&
-		reg != nil && reg.Status == models.RegRegistered {
-		ev := Event(d.Webinar, d.RegURL, r.now(), r.baseURL.Hostname(), d.Where)
-		out.ICS, out.Method = calendar.ICS(ev, calendar.MethodPublish), calendar.MethodPublish
-		d.GoogleURL, d.HasICS = calendar.GoogleURL(ev), true
-	}
-	t, ok := r.text[m.Kind]
-	if !ok {
+	lead := func(key string, args ...any) { d.Lead = append(d.Lead, d.T(key, args...)) }
+	subject := func(key string) { d.Subject = d.T(key, d.Title) }
+	registered := reg != nil && reg.Status == models.RegRegistered
+	switch m.Kind {
+	case services.KindConfirmation, services.KindPromoted, services.KindLinkResend, services.KindWaitlisted, services.KindRegCancelled:
+		key := map[string]string{services.KindConfirmation: "confirmation", services.KindPromoted: "promoted", services.KindLinkResend: "link_resend",
+			services.KindWaitlisted: "waitlisted", services.KindRegCancelled: "registration_cancelled"}[m.Kind]
+		subject("mail." + key + ".subject")
+		lead("mail." + key + ".lead")
+		if reg != nil && reg.Status == models.RegWaitlisted && reg.WaitlistSeq != nil {
+			var pos int
+			r.db.R.WithContext(ctx).Raw(`SELECT COUNT(*) FROM registrations WHERE webinar_id = ? AND status = ? AND waitlist_seq <= ?`,
+				reg.WebinarID, models.RegWaitlisted, *reg.WaitlistSeq).Scan(&pos)
+			lead("mail.position", pos)
+		}
+		if w != nil && registered && m.Kind != services.KindRegCancelled && w.Status == models.StatusPublished {
+			invite(calendar.MethodPublish)
+		}
+	case services.KindReminder:
+		off, _ := time.ParseDuration(fmt.Sprint(data["offset"]))
+		rel := i18n.Duration(d.Lang, off)
+		d.Subject = d.T("mail.reminder.subject", rel, d.Title)
+		lead("mail.reminder.lead", rel)
+		out.Headers["X-Sinau-Reminder-Offset"] = services.FormatOffset(off)
+	case services.KindChanged:
+		subject("mail.changed.subject")
+		if data["time"] == true {
+			oldStart, _ := time.Parse(time.RFC3339, fmt.Sprint(data["old_start"]))
+			oldEnd, _ := time.Parse(time.RFC3339, fmt.Sprint(data["old_end"]))
+			lead("mail.changed.time_lead", When(d.Lang, oldStart, oldEnd, w.Timezone))
+		}
+		if data["place"] == true {
+			lead("mail.changed.place_lead")
+		}
+		if registered {
+			invite(calendar.MethodPublish)
+		}
+	case services.KindCancelled:
+		subject("mail.cancelled.subject")
+		lead("mail.cancelled.lead")
+		d.ButtonURL = ""
+		invite(calendar.MethodCancel)
+	case services.KindFollowupAttended, services.KindFollowupAbsent:
+		key := "followup_attended"
+		if m.Kind == services.KindFollowupAbsent {
+			key = "followup_absent"
+		}
+		subject("mail." + key + ".subject")
+		lead("mail." + key + ".lead")
+		d.ButtonURL, d.ButtonText = r.baseURL.String()+"/webinars/"+w.Slug, d.T("mail.materials")
+	case services.KindAnnouncement:
+		var a models.Announcement
+		if m.AnnouncementID == nil || r.db.R.WithContext(ctx).First(&a, *m.AnnouncementID).Error != nil {
+			return nil, fmt.Errorf("announcement of message %d: %w", m.ID, gormNotFound)
+		}
+		d.Subject = a.Subject
+		d.BodyHTML, d.BodyText = MarkdownHTML(a.Body), a.Body
+	default:
 		return nil, fmt.Errorf("no template for mail kind %q", m.Kind)
 	}
-	var subj, text, html bytes.Buffer
-	if err := t.ExecuteTemplate(&subj, "subject", d); err != nil {
+	var text, html bytes.Buffer
+	if err := r.text.ExecuteTemplate(&text, "text", d); err != nil {
 		return nil, err
 	}
-	d.Subject = subj.String()
-	if err := t.ExecuteTemplate(&text, "text", d); err != nil {
-		return nil, err
-	}
-	if err := r.html[m.Kind].ExecuteTemplate(&html, "html", d); err != nil {
+	if err := r.html.ExecuteTemplate(&html, "html", d); err != nil {
 		return nil, err
 	}
 	out.Subject, out.Text, out.HTML = d.Subject, text.String(), html.String()

@@ -91,6 +91,7 @@ type Registration struct {
 	UpdatedAt    time.Time
 	PromotedAt   *time.Time
 	CancelledAt  *time.Time
+	Attended     *bool // nil until attendance is known
 }
 
 // Mail message statuses.
@@ -119,7 +120,55 @@ type MailMessage struct {
 	NextAttemptAt  time.Time
 	LastError      string
 	Subject        string
+	AnnouncementID *uint
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	SentAt         *time.Time
+}
+
+// Announcement statuses.
+const (
+	AnnouncementDraft = "draft"
+	AnnouncementSent  = "sent"
+)
+
+// Audiences of an announcement.
+const (
+	AudienceRegistered = "registered"
+	AudienceWaitlisted = "waitlisted"
+	AudienceAttended   = "attended"
+	AudienceAbsent     = "absent"
+	AudienceAll        = "all"
+)
+
+// AnnouncementAudiences lists them in the form's order.
+var AnnouncementAudiences = []string{AudienceRegistered, AudienceWaitlisted, AudienceAttended, AudienceAbsent, AudienceAll}
+
+// Announcement is an organizer's message to a group of a webinar's
+// registrants; each recipient gets one outbox row.
+type Announcement struct {
+	ID          uint
+	WebinarID   uint
+	Subject     string
+	Body        string // Markdown
+	Audience    string
+	Status      string
+	CreatedByID *uint
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	SentAt      *time.Time
+}
+
+// ReminderRun records that one reminder offset of a webinar was handled for
+// one start time: queued, or skipped with a reason.
+type ReminderRun struct {
+	ID            uint
+	WebinarID     uint
+	OffsetSeconds int64
+	StartsAt      time.Time
+	DueAt         time.Time
+	Outcome       string
+	Queued        int
+	Reason        string
+	CreatedAt     time.Time
 }

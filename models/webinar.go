@@ -78,14 +78,20 @@ type Webinar struct {
 	RegisteredCount int
 	WaitlistCount   int
 	WaitlistNext    int
-	ProgrammeID     *uint
-	Programme       *Programme
-	CreatedByID     *uint
-	PublishedAt     *time.Time
-	CancelledAt     *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Lineup          []LineupEntry
+	// ReminderOffsets is a JSON array of Go durations before the start
+	// ("72h", "24h", "1h"), one reminder each.
+	ReminderOffsets      string
+	FollowupDelayMinutes int
+	AttendanceKnownAt    *time.Time
+	FollowupsSentAt      *time.Time
+	ProgrammeID          *uint
+	Programme            *Programme
+	CreatedByID          *uint
+	PublishedAt          *time.Time
+	CancelledAt          *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	Lineup               []LineupEntry
 }
 
 // Location is the webinar's time zone; UTC if the stored name is unknown.

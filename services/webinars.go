@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 	"unicode"
@@ -24,6 +25,9 @@ const (
 	DefaultPerPage = 12
 	MaxPerPage     = 100
 )
+
+// DefaultFollowupDelay is how long after the end follow-ups wait, in minutes.
+const DefaultFollowupDelay = 120
 
 // Webinars schedules and publishes webinars and edits their line-ups.
 type Webinars struct {
@@ -53,6 +57,13 @@ type WebinarFields struct {
 	Venue           string
 	Capacity        int
 	ProgrammeID     *uint
+	// ReminderOffsets are Go durations before the start; nil means the
+	// defaults (72h, 24h, 1h), empty means no reminders.
+	ReminderOffsets []string
+	// FollowupDelayMinutes is how long after the end follow-ups wait.
+	FollowupDelayMinutes int
+
+	offsets []time.Duration
 }
 
 // FieldsOf returns a webinar's current fields, the base a partial update
@@ -62,7 +73,16 @@ func FieldsOf(w *models.Webinar) WebinarFields {
 		Title: w.Title, Description: w.Description, StartsAt: w.StartsAt, DurationMinutes: w.DurationMinutes,
 		Timezone: w.Timezone, RegencyCode: w.RegencyCode, Audience: w.Audience, Platform: w.Platform,
 		JoinURL: w.JoinURL, Venue: w.Venue, Capacity: w.Capacity, ProgrammeID: w.ProgrammeID,
+		ReminderOffsets: offsetStrings(OffsetsOf(w)), FollowupDelayMinutes: w.FollowupDelayMinutes,
 	}
+}
+
+func offsetStrings(ds []time.Duration) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = FormatOffset(d)
+	}
+	return out
 }
 
 // ZoneNames are the time zones a webinar can be held in.
@@ -114,6 +134,22 @@ func (s *Webinars) validate(ctx context.Context, f *WebinarFields) error {
 	case f.Capacity > MaxCapacity:
 		v.add("capacity", "max", MaxCapacity)
 	}
+	if f.ReminderOffsets == nil {
+		f.ReminderOffsets = DefaultReminderOffsets
+	}
+	offsets, err := ParseOffsets(f.ReminderOffsets)
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for field, fe := range ve.Fields {
+				v.add(field, fe.Code, fe.Args...)
+			}
+		}
+	}
+	f.offsets = offsets
+	if f.FollowupDelayMinutes < 0 || f.FollowupDelayMinutes > 7*24*60 {
+		v.add("followup_delay_minutes", "range", 0, 7*24*60)
+	}
 	if f.ProgrammeID != nil {
 		var n int64
 		if err := s.db.R.WithContext(ctx).Model(&models.Programme{}).Where("id = ?", *f.ProgrammeID).Count(&n).Error; err != nil {
@@ -141,6 +177,8 @@ func (f *WebinarFields) apply(w *models.Webinar) {
 	w.Venue = f.Venue
 	w.Capacity = f.Capacity
 	w.ProgrammeID = f.ProgrammeID
+	w.ReminderOffsets = EncodeOffsets(f.offsets)
+	w.FollowupDelayMinutes = f.FollowupDelayMinutes
 }
 
 // Create saves a new draft webinar.
@@ -151,6 +189,9 @@ func (s *Webinars) Create(ctx context.Context, actor *models.Organizer, f Webina
 func (s *Webinars) create(ctx context.Context, actor *models.Organizer, f WebinarFields, slug string) (*models.Webinar, error) {
 	if err := s.validate(ctx, &f); err != nil {
 		return nil, err
+	}
+	if f.FollowupDelayMinutes == 0 {
+		f.FollowupDelayMinutes = DefaultFollowupDelay
 	}
 	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID, WaitlistNext: 1}
 	f.apply(w)
@@ -193,12 +234,24 @@ func (s *Webinars) Patch(ctx context.Context, id uint, f *WebinarFields, status 
 			}
 			before := w
 			f.apply(&w)
-			if !before.StartsAt.Equal(w.StartsAt) || before.DurationMinutes != w.DurationMinutes ||
-				before.Title != w.Title || before.JoinURL != w.JoinURL || before.Venue != w.Venue || before.Timezone != w.Timezone {
+			timeChanged := !before.StartsAt.Equal(w.StartsAt) || before.DurationMinutes != w.DurationMinutes || before.Timezone != w.Timezone
+			placeChanged := before.JoinURL != w.JoinURL || before.Venue != w.Venue || before.Platform != w.Platform
+			if timeChanged || placeChanged || before.Title != w.Title {
 				w.Sequence++
 			}
-			if err := tx.Omit("Lineup", "Programme", "CreatedAt", "RegisteredCount", "WaitlistCount", "WaitlistNext", "FormFields", "RegistrationDeadline").Save(&w).Error; err != nil {
+			if err := tx.Omit("Lineup", "Programme", "CreatedAt", "RegisteredCount", "WaitlistCount", "WaitlistNext", "FormFields",
+				"RegistrationDeadline", "AttendanceKnownAt", "FollowupsSentAt").Save(&w).Error; err != nil {
 				return err
+			}
+			if w.Status == models.StatusPublished && (timeChanged || placeChanged) {
+				data := map[string]any{"time": timeChanged, "place": placeChanged}
+				if timeChanged {
+					data["old_start"] = before.StartsAt.UTC().Format(time.RFC3339)
+					data["old_end"] = before.EndsAt.UTC().Format(time.RFC3339)
+				}
+				if err := noticeChange(tx, s.outbox, &w, KindChanged, data, now, timeChanged); err != nil {
+					return err
+				}
 			}
 			if before.Capacity != w.Capacity {
 				if _, err := promoteWaitlisted(tx, s.outbox, now, w.ID); err != nil {
@@ -247,10 +300,18 @@ func (s *Webinars) setStatus(tx *gorm.DB, w *models.Webinar, status string, now 
 	case models.StatusPublished:
 		updates["published_at"] = now
 	case models.StatusCancelled:
+		w.Sequence++
 		updates["cancelled_at"] = now
-		updates["sequence"] = w.Sequence + 1
+		updates["sequence"] = w.Sequence
 	}
-	return tx.Model(w).Updates(updates).Error
+	wasPublished := w.Status == models.StatusPublished
+	if err := tx.Model(w).Updates(updates).Error; err != nil {
+		return err
+	}
+	if status == models.StatusCancelled && wasPublished {
+		return noticeChange(tx, s.outbox, w, KindCancelled, nil, now, true)
+	}
+	return nil
 }
 
 // SetStatus publishes, completes or cancels a webinar.
