@@ -88,7 +88,7 @@ func serve(ctx context.Context, cfg *config.Config, db *models.DB, logger *slog.
 	emails, _ := fs.Sub(templates, "emails")
 	mail, err := mailer.New(mailer.Config{
 		DB: db, Catalog: cat, Templates: emails, BaseURL: cfg.BaseURL, From: cfg.MailFrom, SMTP: cfg.SMTPURL,
-		Workers: cfg.MailWorkers, Rate: cfg.MailRate, Now: time.Now, Logger: logger,
+		Workers: cfg.MailWorkers, Rate: cfg.MailRate, HourlyCap: cfg.MailHourlyCap, Now: time.Now, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -105,6 +105,8 @@ func serve(ctx context.Context, cfg *config.Config, db *models.DB, logger *slog.
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 	}
 	go purgeSessions(ctx, accounts, logger)
+	scheduler := services.NewScheduler(db, time.Now, cfg.BaseURL.Hostname())
+	go schedule(ctx, scheduler, cfg.SchedulerEvery, mail, logger)
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)
@@ -148,6 +150,29 @@ func bootstrapAdmin(ctx context.Context, cfg *config.Config, accounts *services.
 	token := services.NewToken()
 	logger.Warn("no organizer exists yet: open the setup link to create the first admin", "url", cfg.BaseURL.String()+"/setup?token="+token)
 	return token, nil
+}
+
+// schedule runs the scheduler every interval: due reminders and follow-ups
+// are found in the database each time, so a tick missed while the server
+// was down is caught up by the next one.
+func schedule(ctx context.Context, s *services.Scheduler, every time.Duration, mail *mailer.Mailer, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		res, err := s.Tick(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("scheduler", "error", err)
+		case res.Queued > 0 || res.Skipped > 0:
+			logger.Info("scheduler", "queued", res.Queued, "skipped", res.Skipped)
+			mail.Wake()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func purgeSessions(ctx context.Context, accounts *services.Accounts, logger *slog.Logger) {

@@ -29,6 +29,7 @@ type Config struct {
 	RegisterRate   int
 	MailWorkers    int
 	MailRate       float64
+	MailHourlyCap  int
 	SchedulerEvery time.Duration
 	UploadMaxMB    int
 }
@@ -60,6 +61,7 @@ var settings = []setting{
 	{"SINAU_REGISTER_RATE", "register-rate", "20", "registrations per minute per client IP; 0 turns the limit off"},
 	{"SINAU_MAIL_WORKERS", "mail-workers", "2", "number of concurrent SMTP senders"},
 	{"SINAU_MAIL_RATE", "mail-rate", "0", "messages per second across all senders; 0 means no limit"},
+	{"SINAU_MAIL_HOURLY_CAP", "mail-hourly-cap", "0", "most messages sent in any hour, for providers that limit; 0 means no cap"},
 	{"SINAU_SCHEDULER_INTERVAL", "scheduler-interval", "10s", "how often due reminders and other scheduled work are looked for"},
 	{"SINAU_UPLOAD_MAX_MB", "upload-max-mb", "50", "largest accepted upload in megabytes"},
 }
@@ -150,6 +152,9 @@ func build(get func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.MailWorkers, err = intIn(get, "SINAU_MAIL_WORKERS", 1, 64); err != nil {
+		return nil, err
+	}
+	if c.MailHourlyCap, err = intIn(get, "SINAU_MAIL_HOURLY_CAP", 0, 10_000_000); err != nil {
 		return nil, err
 	}
 	if c.UploadMaxMB, err = intIn(get, "SINAU_UPLOAD_MAX_MB", 1, 2048); err != nil {

@@ -224,7 +224,7 @@ func TestOrganizerJourney(t *testing.T) {
 	if !regexp.MustCompile(`^(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), .* WIB$`).MatchString(when) {
 		t.Errorf("#webinar-when %q has no Indonesian day name or no WIB", when)
 	}
-	b.equal("line-up heading", b.text("main h2"), "Pengisi acara")
+	b.equal("line-up heading", b.text("#lineup-title"), "Pengisi acara")
 	b.equal("pillar heading", b.text("section.lineup-pillars h3"), "Narasumber per pilar")
 	b.contains("public line-up", b.text("main article.webinar"), "Etika Digital", "Kecakapan Digital", "Budaya Digital", "Keamanan Digital",
 		"Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Agus Prasetyo", "Mengenali penipuan daring", "Moderator", "Rina Wulandari",
@@ -237,7 +237,7 @@ func TestOrganizerJourney(t *testing.T) {
 	b.equal("page after the switch", b.path(), publicPath)
 	b.waitVisible("public webinar page", "#webinar-when")
 	b.equal("page language", b.attr("html", "lang"), "en")
-	b.equal("English line-up heading", b.text("main h2"), "Line-up")
+	b.equal("English line-up heading", b.text("#lineup-title"), "Line-up")
 	b.equal("English pillar heading", b.text("section.lineup-pillars h3"), "Speakers by pillar")
 	b.contains("English pillars", b.text("section.lineup-pillars"), "Digital Ethics", "Digital Skills", "Digital Culture", "Digital Safety")
 	whenEN := b.text("#webinar-when")
@@ -250,7 +250,7 @@ func TestOrganizerJourney(t *testing.T) {
 	b.follow("switch back to Indonesian", "#lang-id", http.StatusOK)
 	b.equal("page after switching back", b.path(), publicPath)
 	b.equal("page language", b.attr("html", "lang"), "id")
-	b.equal("line-up heading", b.text("main h2"), "Pengisi acara")
+	b.equal("line-up heading", b.text("#lineup-title"), "Pengisi acara")
 
 	// 9. A phone-sized screen: nothing may stick out sideways.
 	b.do("emulate a phone", chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulatePortrait, chromedp.EmulateMobile))

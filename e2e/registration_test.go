@@ -200,7 +200,17 @@ func TestParticipantRegistration(t *testing.T) {
 	if !regexp.MustCompile(`^<[^<>@\s]+@[^<>@\s]+>$`).MatchString(conf.MessageID) {
 		t.Errorf("confirmation Message-Id %q is not <id@host>", conf.MessageID)
 	}
-	mp.contains("confirmation text", conf.Text, "Halo "+andi.name+",", "Waktu: "+demoWhen, mailLocalTimeLead+demoWhenWITA, "09.00–12.00 WIB", "WITA")
+	// The webinar's time in its zone, then in the participant's: the words
+	// between date and hours ("·", "pukul") are the mail's to choose.
+	mp.contains("confirmation text", conf.Text, "Halo "+andi.name+",", "09.00–12.00 WIB", "WITA")
+	for _, re := range []string{
+		`Waktu: ` + regexp.QuoteMeta(dateOf(demoWhen)) + `[^\n]*09\.00–12\.00 WIB\r?\n`,
+		regexp.QuoteMeta(mailLocalTimeLead+dateOf(demoWhenWITA)) + `[^\n]*10\.00–13\.00 WITA\r?\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(conf.Text) {
+			t.Errorf("confirmation text does not match %s:\n%s", re, conf.Text)
+		}
+	}
 	if strings.Contains(conf.Text+conf.HTML, demoJoinURL) {
 		t.Errorf("the confirmation mail carries the join URL; it belongs on the personal page only")
 	}
@@ -411,6 +421,12 @@ func createSmallWebinar(t *testing.T, srv *server, webinars *services.Webinars) 
 		t.Fatalf("publish the small webinar: %v", err)
 	}
 	return w
+}
+
+// dateOf is the date part of a whenID string: "Jumat, 11 Desember 2026".
+func dateOf(when string) string {
+	date, _, _ := strings.Cut(when, " · ")
+	return date
 }
 
 // unfold joins the folded lines of an iCalendar file (RFC 5545, 3.1).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"sort"
@@ -21,9 +22,11 @@ import (
 
 // decodeJSON reads a JSON object into dst. Syntax errors are malformed
 // (400); a value of the wrong type is an invalid field (422); keys outside
-// allowed are refused (422) so a typo never silently does nothing.
+// allowed are refused (422) so a typo never silently does nothing. An
+// allowed key "person.name" allows "person" and, inside it, only the keys
+// listed that way.
 func decodeJSON(c echo.Context, dst any, allowed ...string) (map[string]json.RawMessage, error) {
-	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(strings.ToLower(ct), echo.MIMEApplicationJSON) {
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
 		return nil, echo.NewHTTPError(http.StatusUnsupportedMediaType)
 	}
 	body, err := io.ReadAll(c.Request().Body)
@@ -39,8 +42,13 @@ func decodeJSON(c echo.Context, dst any, allowed ...string) (map[string]json.Raw
 		return nil, &malformed{reason: "body is not a JSON object"}
 	}
 	ok := map[string]bool{}
+	nested := map[string][]string{}
 	for _, k := range allowed {
-		ok[k] = true
+		top, sub, dotted := strings.Cut(k, ".")
+		ok[top] = true
+		if dotted {
+			nested[top] = append(nested[top], sub)
+		}
 	}
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
@@ -50,6 +58,11 @@ func decodeJSON(c echo.Context, dst any, allowed ...string) (map[string]json.Raw
 	for _, k := range keys {
 		if !ok[k] {
 			return nil, services.Invalid(k, "unknown_field")
+		}
+		if subs, has := nested[k]; has {
+			if err := nestedKeys(raw, k, subs...); err != nil {
+				return nil, err
+			}
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -138,6 +151,26 @@ func (a *App) apiRegencies(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// nestedKeys refuses unknown keys inside an object field, naming them by
+// their path (person.whatsapp).
+func nestedKeys(raw map[string]json.RawMessage, field string, allowed ...string) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw[field], &obj) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !slices.Contains(allowed, k) {
+			return services.Invalid(field+"."+k, "unknown_field")
+		}
+	}
+	return nil
+}
+
 // webinarJSON is a webinar as the API shows it. JoinURL is filled for
 // organizers only.
 type webinarJSON struct {
@@ -164,6 +197,8 @@ type webinarJSON struct {
 	ProgrammeID     *uint        `json:"programme_id"`
 	Pillars         []string     `json:"pillars"`
 	Lineup          []lineupJSON `json:"lineup"`
+	ReminderOffsets []string     `json:"reminder_offsets,omitempty"`
+	FollowupDelay   *int         `json:"followup_delay_minutes,omitempty"`
 }
 
 type lineupJSON struct {
@@ -199,6 +234,8 @@ func (a *App) webinarToJSON(w *models.Webinar, organizer bool) webinarJSON {
 	if organizer {
 		join := w.JoinURL
 		out.JoinURL = &join
+		f := services.FieldsOf(w)
+		out.ReminderOffsets, out.FollowupDelay = f.ReminderOffsets, &f.FollowupDelayMinutes
 	}
 	for _, e := range w.Lineup {
 		out.Lineup = append(out.Lineup, lineupToJSON(&e, organizer))
@@ -301,23 +338,25 @@ func (a *App) apiGetWebinar(c echo.Context) error {
 // webinarInput is the JSON body of create and update; pointers tell a
 // missing key from a zero value.
 type webinarInput struct {
-	Title           *string `json:"title"`
-	Description     *string `json:"description"`
-	StartsAt        *string `json:"starts_at"`
-	DurationMinutes *int    `json:"duration_minutes"`
-	Timezone        *string `json:"timezone"`
-	RegencyCode     *string `json:"regency_code"`
-	Audience        *string `json:"audience"`
-	Platform        *string `json:"platform"`
-	JoinURL         *string `json:"join_url"`
-	Venue           *string `json:"venue"`
-	Capacity        *int    `json:"capacity"`
-	ProgrammeID     *uint   `json:"programme_id"`
-	Status          *string `json:"status"`
+	Title           *string   `json:"title"`
+	Description     *string   `json:"description"`
+	StartsAt        *string   `json:"starts_at"`
+	DurationMinutes *int      `json:"duration_minutes"`
+	Timezone        *string   `json:"timezone"`
+	RegencyCode     *string   `json:"regency_code"`
+	Audience        *string   `json:"audience"`
+	Platform        *string   `json:"platform"`
+	JoinURL         *string   `json:"join_url"`
+	Venue           *string   `json:"venue"`
+	Capacity        *int      `json:"capacity"`
+	ProgrammeID     *uint     `json:"programme_id"`
+	Status          *string   `json:"status"`
+	ReminderOffsets *[]string `json:"reminder_offsets"`
+	FollowupDelay   *int      `json:"followup_delay_minutes"`
 }
 
 var webinarKeys = []string{"title", "description", "starts_at", "duration_minutes", "timezone", "regency_code",
-	"audience", "platform", "join_url", "venue", "capacity", "programme_id", "status"}
+	"audience", "platform", "join_url", "venue", "capacity", "programme_id", "status", "reminder_offsets", "followup_delay_minutes"}
 
 // apply writes the present keys onto f. A starts_at without an offset is
 // refused: an instant must say which zone it is in.
@@ -340,6 +379,15 @@ func (in *webinarInput) apply(f *services.WebinarFields, raw map[string]json.Raw
 	}
 	if in.Capacity != nil {
 		f.Capacity = *in.Capacity
+	}
+	if in.ReminderOffsets != nil {
+		f.ReminderOffsets = *in.ReminderOffsets
+		if f.ReminderOffsets == nil {
+			f.ReminderOffsets = []string{}
+		}
+	}
+	if in.FollowupDelay != nil {
+		f.FollowupDelayMinutes = *in.FollowupDelay
 	}
 	if _, ok := raw["programme_id"]; ok {
 		f.ProgrammeID = in.ProgrammeID
@@ -431,7 +479,8 @@ func (a *App) apiAddLineupEntry(c echo.Context) error {
 			Bio         string `json:"bio"`
 		} `json:"person"`
 	}
-	if _, err := decodeJSON(c, &in, "role", "pillar", "topic", "order", "person", "person_id"); err != nil {
+	if _, err := decodeJSON(c, &in, "role", "pillar", "topic", "order", "person_id", "person.name", "person.email",
+		"person.affiliation", "person.title", "person.phone", "person.bio"); err != nil {
 		return err
 	}
 	li := services.LineupInput{Role: in.Role, Topic: in.Topic, Position: in.Order, PersonID: in.PersonID,

@@ -88,7 +88,13 @@ func (a *App) apiListRegistrations(c echo.Context) error {
 			return services.Invalid("page", "positive")
 		}
 	}
-	f := services.RegistrationFilter{WebinarID: w.ID, Status: q.Get("status"), Query: q.Get("q"), RegencyCode: q.Get("regency"), Page: page}
+	perPage := 50
+	if s := q.Get("per_page"); s != "" {
+		if perPage, err = strconv.Atoi(s); err != nil || perPage < 1 || perPage > services.MaxPerPage {
+			return services.Invalid("per_page", "range", 1, services.MaxPerPage)
+		}
+	}
+	f := services.RegistrationFilter{WebinarID: w.ID, Status: q.Get("status"), Query: q.Get("q"), RegencyCode: q.Get("regency"), Page: page, PerPage: perPage}
 	if s := q.Get("channel"); s != "" {
 		var ch *models.Channel
 		chans, err := a.channels.List(c.Request().Context(), w.ID)
@@ -113,7 +119,7 @@ func (a *App) apiListRegistrations(c echo.Context) error {
 	for i := range list {
 		items = append(items, registrationToJSON(&list[i]))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items, "total": total, "page": page, "per_page": 50})
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "total": total, "page": page, "per_page": perPage})
 }
 
 func (a *App) apiCancelRegistration(c echo.Context) error {
@@ -171,4 +177,44 @@ func (a *App) apiListChannels(c echo.Context) error {
 			Clicks: ch.Clicks, Registrations: ch.Registrations})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// apiRegistrationForm tells a client what a webinar's registration asks:
+// which optional fields are shown or required, the custom questions with
+// their ids and choices, and whether registration is open.
+func (a *App) apiRegistrationForm(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	if w.PublishedAt == nil && currentUser(c) == nil {
+		return models.ErrNotFound
+	}
+	form, err := a.regs.Form(c.Request().Context(), w)
+	if err != nil {
+		return err
+	}
+	type question struct {
+		ID       uint     `json:"id"`
+		Kind     string   `json:"kind"`
+		Label    string   `json:"label"`
+		Choices  []string `json:"choices"`
+		Required bool     `json:"required"`
+	}
+	qs := []question{}
+	for _, q := range form.Questions {
+		qs = append(qs, question{ID: q.ID, Kind: q.Kind, Label: q.Label, Choices: services.QuestionChoices(&q), Required: q.Required})
+	}
+	var deadline *string
+	if w.RegistrationDeadline != nil {
+		s := w.RegistrationDeadline.UTC().Format(apiTime)
+		deadline = &s
+	}
+	var left *int
+	if w.Capacity > 0 {
+		n := max(0, w.Capacity-w.RegisteredCount)
+		left = &n
+	}
+	return c.JSON(http.StatusOK, map[string]any{"open": form.Open, "deadline": deadline, "fields": form.Config,
+		"questions": qs, "places_left": left, "waitlist": w.WaitlistCount})
 }

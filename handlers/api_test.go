@@ -286,7 +286,7 @@ func TestAPIProtocolDetails(t *testing.T) {
 		t.Errorf("lower-case bearer scheme: %d %s", r.status, r.body)
 	}
 	r := c.json("POST", "/api/v1/webinars/1/lineup", token, `{"role":"kol","person":{"name":"X","twitter":"@x"}}`)
-	if r.status != 422 || decode[errorBody](t, r).Error.Fields["twitter"] == "" {
+	if r.status != 422 || decode[errorBody](t, r).Error.Fields["person.twitter"] == "" {
 		t.Errorf("unknown nested field: %d %s", r.status, r.body)
 	}
 	list := decode[map[string]any](t, c.json("GET", "/api/v1/webinars", "", ""))

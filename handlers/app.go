@@ -50,6 +50,8 @@ type App struct {
 	regs       *services.Registrations
 	channels   *services.Channels
 	mailLog    *services.MailLog
+	scheduler  *services.Scheduler
+	announce   *services.Announcements
 	mailer     *mailer.Mailer
 }
 
@@ -69,6 +71,8 @@ func New(d Deps) (*App, error) {
 		regs:       services.NewRegistrations(d.DB, d.Now, d.Config.BaseURL.Hostname()),
 		channels:   services.NewChannels(d.DB, d.Now),
 		mailLog:    services.NewMailLog(d.DB, d.Now),
+		scheduler:  services.NewScheduler(d.DB, d.Now, d.Config.BaseURL.Hostname()),
+		announce:   services.NewAnnouncements(d.DB, d.Now, d.Config.BaseURL.Hostname()),
 		mailer:     d.Mailer,
 	}, nil
 }

@@ -447,7 +447,7 @@ func (a *App) mailPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := a.page(c, a.cat.T(lang(c), "mail.title"), map[string]any{"List": list, "Total": total, "Counts": counts,
+	p := a.page(c, a.cat.T(lang(c), "mail.title"), map[string]any{"List": list, "Total": total, "Counts": counts, "Webinar": wid,
 		"SMTP": a.cfg.SMTPURL != nil, "Pagination": newPagination(max(page, 1), 50, total),
 		"Query": queryString("webinar", wid, "status", status), "Status": status})
 	return a.render(c, http.StatusOK, "organizer/mail", p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sinau/i18n"
 	"sinau/models"
 	"sinau/regions"
 	"sinau/services"
@@ -17,6 +18,7 @@ import (
 type webinarForm struct {
 	Title, Description, Date, Time, Timezone, Duration, Regency string
 	Audience, Platform, JoinURL, Venue, Capacity, ProgrammeID   string
+	Reminders, FollowupDelay                                    string
 }
 
 func formOf(w *models.Webinar) webinarForm {
@@ -25,6 +27,7 @@ func formOf(w *models.Webinar) webinarForm {
 		Title: w.Title, Description: w.Description, Date: local.Format("2006-01-02"), Time: local.Format("15:04"),
 		Timezone: w.Timezone, Duration: strconv.Itoa(w.DurationMinutes), Regency: w.RegencyCode,
 		Audience: w.Audience, Platform: w.Platform, JoinURL: w.JoinURL, Venue: w.Venue, Capacity: strconv.Itoa(w.Capacity),
+		Reminders: strings.Join(services.FieldsOf(w).ReminderOffsets, ", "), FollowupDelay: strconv.Itoa(w.FollowupDelayMinutes),
 	}
 	if w.ProgrammeID != nil {
 		f.ProgrammeID = strconv.FormatUint(uint64(*w.ProgrammeID), 10)
@@ -38,6 +41,7 @@ func bindWebinarForm(c echo.Context) webinarForm {
 		Title: v("title"), Description: v("description"), Date: v("date"), Time: v("time"), Timezone: v("timezone"),
 		Duration: v("duration_minutes"), Regency: v("regency_code"), Audience: v("audience"), Platform: v("platform"),
 		JoinURL: v("join_url"), Venue: v("venue"), Capacity: v("capacity"), ProgrammeID: v("programme_id"),
+		Reminders: v("reminder_offsets"), FollowupDelay: v("followup_delay_minutes"),
 	}
 }
 
@@ -68,6 +72,15 @@ func (f webinarForm) fields() services.WebinarFields {
 	if id, err := strconv.ParseUint(f.ProgrammeID, 10, 32); err == nil && id > 0 {
 		pid := uint(id)
 		out.ProgrammeID = &pid
+	}
+	out.ReminderOffsets = []string{}
+	for _, part := range strings.FieldsFunc(f.Reminders, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out.ReminderOffsets = append(out.ReminderOffsets, part)
+	}
+	if n, err := strconv.Atoi(f.FollowupDelay); err == nil {
+		out.FollowupDelayMinutes = n
+	} else if f.FollowupDelay != "" {
+		out.FollowupDelayMinutes = -1
 	}
 	return out
 }
@@ -117,7 +130,8 @@ func (a *App) newWebinar(c echo.Context) error {
 	wib, _ := time.LoadLocation(regions.WIB.Name)
 	start := a.now().In(wib).Add(7 * 24 * time.Hour)
 	f := webinarForm{Date: start.Format("2006-01-02"), Time: "09:00", Timezone: regions.WIB.Name, Duration: "120",
-		Audience: "general", Platform: "zoom", Capacity: "300"}
+		Audience: "general", Platform: "zoom", Capacity: "300", Reminders: strings.Join(services.DefaultReminderOffsets, ", "),
+		FollowupDelay: strconv.Itoa(services.DefaultFollowupDelay)}
 	return a.renderWebinarForm(c, http.StatusOK, nil, f, nil)
 }
 
@@ -179,11 +193,32 @@ type lineupForm struct {
 
 func (a *App) renderWebinarShow(c echo.Context, status int, w *models.Webinar, lf lineupForm, errs map[string]string) error {
 	groups, others := groupLineup(w)
-	chans, err := a.channels.List(c.Request().Context(), w.ID)
+	ctx := c.Request().Context()
+	chans, err := a.channels.List(ctx, w.ID)
 	if err != nil {
 		return err
 	}
-	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others, "Channels": chans,
+	runs, err := a.scheduler.ReminderRuns(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	type reminder struct {
+		Offset string
+		Due    time.Time
+		Runs   []models.ReminderRun
+	}
+	var reminders []reminder
+	for _, off := range services.OffsetsOf(w) {
+		r := reminder{Offset: i18n.Duration(lang(c), off), Due: w.StartsAt.Add(-off)}
+		for _, run := range runs {
+			if run.OffsetSeconds == int64(off.Seconds()) && run.StartsAt.Equal(w.StartsAt) {
+				r.Runs = append(r.Runs, run)
+			}
+		}
+		reminders = append(reminders, r)
+	}
+	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others, "Channels": chans, "Reminders": reminders,
+		"FollowupAt": w.EndsAt.Add(time.Duration(w.FollowupDelayMinutes) * time.Minute), "Ended": !a.now().Before(w.EndsAt),
 		"PublicURL": a.cfg.BaseURL.String() + "/webinars/" + w.Slug})
 	p.Form, p.Errors = lf, errs
 	return a.render(c, status, "organizer/webinar_show", p)
@@ -211,6 +246,23 @@ func (a *App) changeWebinarStatus(c echo.Context) error {
 		return a.renderWebinarShow(c, http.StatusConflict, w, lineupForm{Role: models.RoleSpeaker}, errs)
 	}
 	a.flash(c, "flash.status_"+status)
+	return c.Redirect(http.StatusSeeOther, webinarPath(w))
+}
+
+func (a *App) sendFollowups(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.scheduler.SendFollowups(c.Request().Context(), w.ID); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderWebinarShow(c, http.StatusConflict, w, lineupForm{Role: models.RoleSpeaker}, errs)
+	}
+	a.mailQueued()
+	a.flash(c, "flash.followups_queued")
 	return c.Redirect(http.StatusSeeOther, webinarPath(w))
 }
 

@@ -162,8 +162,12 @@ func (a *App) registrationCalendar(c echo.Context) error {
 	}
 	regURL := a.cfg.BaseURL.String() + "/registrations/" + reg.Token
 	method := calendar.MethodPublish
-	if w.Status == models.StatusCancelled || reg.Status == models.RegCancelled {
+	switch {
+	case w.Status == models.StatusCancelled || reg.Status == models.RegCancelled:
 		method = calendar.MethodCancel
+	case reg.Status != models.RegRegistered:
+		// A waitlisted person has no place yet: no calendar entry to offer.
+		return a.badLink(c)
 	}
 	ics := calendar.ICS(mailer.Event(w, regURL, a.now(), a.cfg.BaseURL.Hostname(), mailer.Where(a.cat, lang(c), w)), method)
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="webinar-`+strconv.FormatUint(uint64(w.ID), 10)+`.ics"`)

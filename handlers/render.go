@@ -112,8 +112,10 @@ type Page struct {
 	Data   any
 	Form   any
 	Errors map[string]string
-	cat    *i18n.Catalog
-	now    time.Time
+	// MailPaused is set on organizer pages while sending is paused.
+	MailPaused string
+	cat        *i18n.Catalog
+	now        time.Time
 }
 
 // T translates a catalog key into the page's language.
@@ -128,6 +130,11 @@ func (p *Page) When(w models.Webinar) string {
 // Clock writes a time of day in the webinar's zone.
 func (p *Page) Clock(w models.Webinar, t time.Time) string {
 	return i18n.Clock(p.Lang, t.In(w.Location()))
+}
+
+// Day writes the date of t in the webinar's zone.
+func (p *Page) Day(w models.Webinar, t time.Time) string {
+	return i18n.Date(p.Lang, t.In(w.Location()))
 }
 
 // ZoneLabel is WIB, WITA or WIT.
@@ -171,6 +178,11 @@ func (a *App) page(c echo.Context, title string, data any) *Page {
 		p.CSRF = tok
 	}
 	p.Flash = a.takeFlash(c)
+	if p.User != nil {
+		if st, err := a.mailLog.State(c.Request().Context()); err == nil && st.PausedAt != nil {
+			p.MailPaused = st.Reason
+		}
+	}
 	return p
 }
 

@@ -8,8 +8,23 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 )
 
-// Routes builds the Echo instance with every route and middleware.
-func (a *App) Routes() *echo.Echo {
+// Routes is the whole HTTP handler: every route and middleware, and HEAD
+// answered like GET.
+func (a *App) Routes() http.Handler {
+	e := a.echo()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			// The handler runs on a GET copy; net/http drops the body
+			// because the request it answers is still HEAD.
+			get := r.Clone(r.Context())
+			get.Method = http.MethodGet
+			r = get
+		}
+		e.ServeHTTP(w, r)
+	})
+}
+
+func (a *App) echo() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -87,7 +102,15 @@ func (a *App) Routes() *echo.Echo {
 	org.POST("/webinars/:id/registration/channels", a.addChannel)
 	org.GET("/registrations/:id", a.registrant)
 	org.POST("/registrations/:id", a.registrantAction)
+	org.POST("/webinars/:id/followups", a.sendFollowups)
+	org.GET("/webinars/:id/announcements", a.announcements)
+	org.POST("/webinars/:id/announcements", a.createAnnouncement)
+	org.GET("/webinars/:id/announcements/:aid", a.announcement)
+	org.POST("/webinars/:id/announcements/:aid", a.announcementAction)
+	org.GET("/webinars/:id/announcements/:aid/progress", a.announcementProgress)
 	org.GET("/mail", a.mailPage)
+	org.POST("/mail/resume", a.resumeMail)
+	org.POST("/mail/:id/resend", a.resendMessage)
 	org.GET("/mail/:id", a.mailMessage)
 	org.GET("/mail/:id/html", a.mailMessageHTML)
 	org.GET("/people", a.listPeople)
@@ -124,6 +147,7 @@ func (a *App) Routes() *echo.Echo {
 	api.POST("/webinars/:id/lineup", a.apiAddLineupEntry, a.apiAuth(true))
 	api.DELETE("/webinars/:id/lineup/:entry", a.apiRemoveLineupEntry, a.apiAuth(true))
 	api.POST("/webinars/:id/registrations", a.apiRegister, regLimit...)
+	api.GET("/webinars/:id/form", a.apiRegistrationForm, a.apiAuth(false))
 	api.GET("/webinars/:id/registrations", a.apiListRegistrations, a.apiAuth(true))
 	api.DELETE("/registrations/:id", a.apiCancelRegistration, a.apiAuth(true))
 	api.POST("/webinars/:id/channels", a.apiCreateChannel, a.apiAuth(true))

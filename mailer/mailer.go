@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gomail "github.com/go-mail/mail/v2"
@@ -38,14 +39,20 @@ type Config struct {
 	Poll time.Duration
 	// MaxAttempts is how often a temporary failure is retried.
 	MaxAttempts int
+	// HourlyCap limits messages sent in any hour; 0 means no cap.
+	HourlyCap int
+	// PauseAfter consecutive failed attempts pause sending until an
+	// organizer resumes it; 0 means 25.
+	PauseAfter int
 }
 
 // Mailer renders and sends the outbox.
 type Mailer struct {
-	cfg     Config
-	r       *renderer
-	limiter *rate.Limiter
-	wake    chan struct{}
+	cfg      Config
+	r        *renderer
+	limiter  *rate.Limiter
+	wake     chan struct{}
+	failures atomic.Int64 // consecutive failed attempts, all workers
 }
 
 // New checks the templates and builds a mailer.
@@ -58,6 +65,9 @@ func New(cfg Config) (*Mailer, error) {
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 8
+	}
+	if cfg.PauseAfter <= 0 {
+		cfg.PauseAfter = 25
 	}
 	r, err := newRenderer(cfg.Templates, cfg.Catalog, cfg.BaseURL, cfg.DB, cfg.Now)
 	if err != nil {
@@ -124,6 +134,26 @@ func (m *Mailer) Run(ctx context.Context) error {
 
 const batchSize = 20
 
+// allowance is how many messages this worker may claim now: none while
+// sending is paused, and no more than the hourly cap leaves.
+func (m *Mailer) allowance(ctx context.Context) (int, error) {
+	var paused int
+	if err := m.cfg.DB.R.WithContext(ctx).Raw(`SELECT COUNT(*) FROM mail_state WHERE id = 1 AND paused_at IS NOT NULL`).Scan(&paused).Error; err != nil {
+		return 0, err
+	}
+	if paused > 0 {
+		return 0, nil
+	}
+	if m.cfg.HourlyCap <= 0 {
+		return batchSize, nil
+	}
+	var sent int
+	if err := m.cfg.DB.R.WithContext(ctx).Raw(`SELECT COUNT(*) FROM mail_messages WHERE sent_at > ?`, m.cfg.Now().Add(-time.Hour)).Scan(&sent).Error; err != nil {
+		return 0, err
+	}
+	return max(0, min(batchSize, m.cfg.HourlyCap-sent)), nil
+}
+
 // claim marks up to n due messages as being sent by this worker. The
 // single-statement UPDATE … RETURNING on the one writer connection makes
 // the claim atomic: two workers never get the same message.
@@ -173,7 +203,11 @@ func (m *Mailer) work(ctx context.Context) {
 	idle := time.NewTimer(0)
 	defer idle.Stop()
 	for ctx.Err() == nil {
-		batch, err := m.claim(ctx, batchSize)
+		n, err := m.allowance(ctx)
+		var batch []models.MailMessage
+		if err == nil && n > 0 {
+			batch, err = m.claim(ctx, n)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				m.cfg.Logger.Error("claim mail", "error", err)
@@ -191,7 +225,7 @@ func (m *Mailer) work(ctx context.Context) {
 			// its outcome unknown.
 			w.deliver(context.WithoutCancel(ctx), &batch[i])
 		}
-		if len(batch) == batchSize {
+		if len(batch) == n && n > 0 {
 			continue
 		}
 		if len(batch) == 0 {
@@ -244,12 +278,34 @@ func (w *worker) deliver(ctx context.Context, msg *models.MailMessage) {
 	err = w.send(msg, r)
 	switch {
 	case err == nil:
+		m.failures.Store(0)
 		m.finish(msg, models.MailSent, "", r.Subject)
-	case permanent(err) || msg.Attempts >= m.cfg.MaxAttempts:
+	case permanent(err):
+		// The server refused this one message; the server itself works.
 		m.finish(msg, models.MailFailed, err.Error(), r.Subject)
 	default:
-		m.retry(msg, err)
+		if msg.Attempts >= m.cfg.MaxAttempts {
+			m.finish(msg, models.MailFailed, err.Error(), r.Subject)
+		} else {
+			m.retry(msg, err)
+		}
+		if m.failures.Add(1) == int64(m.cfg.PauseAfter) {
+			m.pause(err)
+		}
 	}
+}
+
+// pause stops all sending after too many failures in a row, so a broken
+// server or bad credentials do not burn through every message's retries.
+// Organizers see the reason and resume on the Mail page.
+func (m *Mailer) pause(cause error) {
+	reason := fmt.Sprintf("%d failed attempts in a row; last: %s", m.cfg.PauseAfter, truncate(cause.Error(), 300))
+	if err := m.cfg.DB.W.Exec(`UPDATE mail_state SET paused_at = ?, reason = ?, consecutive_failures = ? WHERE id = 1`,
+		m.cfg.Now(), reason, m.cfg.PauseAfter).Error; err != nil {
+		m.cfg.Logger.Error("pause mail", "error", err)
+	}
+	m.cfg.Logger.Error("mail sending paused", "reason", reason)
+	m.failures.Store(0)
 }
 
 func (w *worker) send(msg *models.MailMessage, r *Rendered) error {

@@ -195,8 +195,12 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 				reg.WebinarID, models.RegWaitlisted, *reg.WaitlistSeq).Scan(&pos)
 			lead("mail.position", pos)
 		}
-		if w != nil && registered && m.Kind != services.KindRegCancelled && w.Status == models.StatusPublished {
+		switch {
+		case w != nil && registered && m.Kind != services.KindRegCancelled && w.Status == models.StatusPublished:
 			invite(calendar.MethodPublish)
+		case w != nil && m.Kind == services.KindRegCancelled:
+			// Takes the entry the confirmation put there out of the calendar.
+			invite(calendar.MethodCancel)
 		}
 	case services.KindReminder:
 		off, _ := time.ParseDuration(fmt.Sprint(data["offset"]))

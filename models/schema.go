@@ -202,5 +202,6 @@ var Migrations = []Migration{
 			reason TEXT NOT NULL DEFAULT '',
 			consecutive_failures INTEGER NOT NULL DEFAULT 0)`,
 		`INSERT INTO mail_state (id) VALUES (1)`,
+		`CREATE INDEX mail_messages_sent ON mail_messages(sent_at)`,
 	}},
 }

@@ -85,3 +85,38 @@ func (s *MailLog) Get(ctx context.Context, id uint) (*models.MailMessage, error)
 	}
 	return &m, nil
 }
+
+// Resend puts one failed message back in the queue. A message that was sent
+// is not sent again: that is how duplicates happen.
+func (s *MailLog) Resend(ctx context.Context, id uint) error {
+	now := s.now()
+	return s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var m models.MailMessage
+		if err := tx.First(&m, id).Error; err != nil {
+			return notFound(err)
+		}
+		if m.Status != models.MailFailed {
+			return &ConflictError{Code: "not_failed"}
+		}
+		return tx.Model(&m).Updates(map[string]any{"status": models.MailPending, "attempts": 0, "next_attempt_at": now, "updated_at": now}).Error
+	})
+}
+
+// MailState is whether sending is paused, and why.
+type MailState struct {
+	PausedAt            *time.Time
+	Reason              string
+	ConsecutiveFailures int
+}
+
+// State reads the sender's pause state.
+func (s *MailLog) State(ctx context.Context) (MailState, error) {
+	var st MailState
+	err := s.db.R.WithContext(ctx).Raw(`SELECT paused_at, reason, consecutive_failures FROM mail_state WHERE id = 1`).Scan(&st).Error
+	return st, wrap("mail state", err)
+}
+
+// Resume lifts an automatic pause.
+func (s *MailLog) Resume(ctx context.Context) error {
+	return wrap("resume mail", s.db.W.WithContext(ctx).Exec(`UPDATE mail_state SET paused_at = NULL, reason = '', consecutive_failures = 0 WHERE id = 1`).Error)
+}

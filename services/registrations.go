@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"sinau/models"
+	"sinau/regions"
 )
 
 // Registrations signs participants up, keeps capacity and the waitlist, and
@@ -87,6 +88,7 @@ func (s *Registrations) Register(ctx context.Context, webinarID uint, in Registr
 		return nil, err
 	}
 	var channelID *uint
+	in.Ref = strings.ToLower(strings.TrimSpace(in.Ref))
 	if in.Ref != "" {
 		var ch models.Channel
 		if s.db.R.WithContext(ctx).Where("code = ? AND webinar_id = ?", in.Ref, w.ID).First(&ch).Error == nil {
@@ -371,13 +373,30 @@ func (s *Registrations) filtered(ctx context.Context, f *RegistrationFilter) (*g
 		q = q.Where("channel_id = ?", f.ChannelID)
 	}
 	if f.RegencyCode != "" {
-		q = q.Where("regency_code = ?", strings.ReplaceAll(f.RegencyCode, ".", ""))
+		code, ok := regions.NormalizeRegencyCode(f.RegencyCode)
+		if !ok {
+			return nil, Invalid("regency", "unknown")
+		}
+		q = q.Where("regency_code = ?", code)
 	}
 	if f.Query != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		q = q.Where(`(lower(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\')`, like, like, like)
+		phone := like
+		// Phones are stored as +62…; a search typed the local way (0812…)
+		// should still find them.
+		if digits := strings.Map(keepDigits, f.Query); len(digits) >= 4 && strings.HasPrefix(digits, "0") {
+			phone = "%" + "62" + digits[1:] + "%"
+		}
+		q = q.Where(`(lower(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\' OR phone LIKE ?)`, like, like, like, phone)
 	}
 	return q, nil
+}
+
+func keepDigits(r rune) rune {
+	if r >= '0' && r <= '9' {
+		return r
+	}
+	return -1
 }
 
 // List returns one page of a webinar's registrants, oldest first.

@@ -288,4 +288,3 @@ func (s *Scheduler) SendFollowups(ctx context.Context, webinarID uint) (int, err
 	}
 	return queueFollowups(ctx, s.db, s.outbox, webinarID, s.now(), true)
 }
-

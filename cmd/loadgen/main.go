@@ -81,6 +81,7 @@ type options struct {
 	capacity int
 	email    string
 	password string
+	token    string
 	timeout  time.Duration
 	maxTime  time.Duration
 	pid      int
@@ -114,6 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.IntVar(&o.capacity, "capacity", 5000, "capacity of the webinar created for the run (0: unlimited)")
 		fs.StringVar(&o.email, "email", "demo@sinau.test", "organizer email (creates the webinar, reads the registrant list)")
 		fs.StringVar(&o.password, "password", "demo-sinau-2026", "organizer password")
+		fs.StringVar(&o.token, "token", "", "organizer API token to use instead of logging in (POST /api/v1/tokens allows 10 a minute)")
 		fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of one request")
 		fs.DurationVar(&o.maxTime, "max-duration", 5*time.Minute, "stop sending after this long (the run then fails)")
 		fs.IntVar(&o.pid, "server-pid", 0, "PID of the server, to report its CPU time and peak RSS (Linux /proc)")
@@ -430,9 +432,11 @@ func setUp(ctx context.Context, cl *http.Client, o *options, runID string) (toke
 	var tok struct {
 		Token string `json:"token"`
 	}
-	if err := api(ctx, cl, "POST", o.url+"/api/v1/tokens", "",
-		map[string]string{"email": o.email, "password": o.password, "name": "loadgen " + runID}, http.StatusCreated, &tok); err != nil {
-		return "", 0, fmt.Errorf("organizer token: %w", err)
+	if tok.Token = o.token; tok.Token == "" {
+		if err := api(ctx, cl, "POST", o.url+"/api/v1/tokens", "",
+			map[string]string{"email": o.email, "password": o.password, "name": "loadgen " + runID}, http.StatusCreated, &tok); err != nil {
+			return "", 0, fmt.Errorf("organizer token: %w", err)
+		}
 	}
 	webinar := map[string]any{
 		"title": "Load test " + runID, "starts_at": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339),
@@ -654,6 +658,17 @@ func (r *regRun) errors() int {
 
 func (r *regRun) rate() float64 { return float64(len(r.latencies)) / r.elapsed.Seconds() }
 
+// otherCores is the CPU that neither loadgen nor the server used during the
+// run (other processes, kernel threads such as writeback), in cores. A
+// figure well above 0.1 means the machine was not quiet.
+func (r *regRun) otherCores() float64 {
+	if r.server == nil {
+		return 0
+	}
+	busy := r.machineBusy * float64(runtime.NumCPU())
+	return max(0, busy-(r.loadgenCPU.Seconds()+r.server.cpu.Seconds())/r.elapsed.Seconds())
+}
+
 // percentile is the nearest-rank percentile of sorted durations.
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
@@ -705,10 +720,9 @@ func (r *regRun) print(w io.Writer) {
 	fmt.Fprintf(w, "  cpu          machine %.0f%% busy of %d CPUs; loadgen %.1fs (%.2f cores)", 100*r.machineBusy, runtime.NumCPU(),
 		r.loadgenCPU.Seconds(), r.loadgenCPU.Seconds()/wall)
 	if r.server != nil {
-		other := r.machineBusy*float64(runtime.NumCPU()) - (r.loadgenCPU.Seconds()+r.server.cpu.Seconds())/wall
-		fmt.Fprintf(w, "; server %.1fs (%.2f cores, %.0f µs per registration); other processes %.2f cores\n",
+		fmt.Fprintf(w, "; server %.1fs (%.2f cores, %.0f µs per registration); everything else %.2f cores\n",
 			r.server.cpu.Seconds(), r.server.cpu.Seconds()/wall, float64(r.server.cpu.Microseconds())/float64(max(1, len(r.latencies))),
-			max(0, other))
+			r.otherCores())
 		if r.server.peakRSS > 0 {
 			fmt.Fprintf(w, "  server RSS   peak %.1f MiB (VmHWM)\n", float64(r.server.peakRSS)/(1<<20))
 		}
@@ -834,6 +848,7 @@ func summarize(w io.Writer, ms []measurement) {
 	if ms[0].reg.server != nil {
 		row("server CPU", "cores", func(m measurement) float64 { return m.reg.server.cpu.Seconds() / m.reg.elapsed.Seconds() })
 		row("server peak RSS", "MiB", func(m measurement) float64 { return float64(m.reg.server.peakRSS) / (1 << 20) })
+		row("everything else CPU", "cores", func(m measurement) float64 { return m.reg.otherCores() })
 	}
 }
 
@@ -861,6 +876,8 @@ func startServer(ctx context.Context, o *options, dataDir string) (*procHandle, 
 	u, _ := url.Parse(o.url)
 	cmd := exec.Command(o.serverBin, "--data-dir", dataDir, "--addr", u.Host, "--register-rate", "0")
 	cmd.Stdout, cmd.Stderr = nil, nil // /dev/null: the server logs every request
+	// The server goes when loadgen goes, even when loadgen is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
