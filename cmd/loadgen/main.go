@@ -45,6 +45,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -149,23 +150,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	// Ctrl-C or SIGTERM stops sending; the run then fails, and a server
+	// started here is stopped and temporary directories removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var err error
 	switch mode {
 	case "sqlite-baseline":
 		var b *baseline
-		if b, err = runBaseline(context.Background(), o.n, o.dir, o.keep); err == nil {
+		if b, err = runBaseline(ctx, o.n, o.dir, o.keep); err == nil {
 			b.print(stdout)
 		}
 	case "registrations":
 		var r *regRun
-		if r, err = runRegistrations(context.Background(), &o, nil); r != nil {
+		if r, err = runRegistrations(ctx, &o, nil); r != nil {
 			r.print(stdout)
 			if err == nil {
 				err = r.verdict()
 			}
 		}
 	case "all":
-		err = runAll(&o, stdout, stderr)
+		err = runAll(ctx, &o, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "loadgen:", err)
@@ -569,9 +574,7 @@ func runRegistrations(ctx context.Context, o *options, server *procHandle) (*reg
 				r.byStatus[k] += v
 			}
 		}
-		if len(r.samples) < 5 {
-			r.samples = append(r.samples, res.samples...)
-		}
+		r.samples = append(r.samples, res.samples[:min(len(res.samples), 5-len(r.samples))]...)
 		r.registered += res.registered
 		positions = append(positions, res.positions...)
 		ids = append(ids, res.ids...)
@@ -587,7 +590,7 @@ func runRegistrations(ctx context.Context, o *options, server *procHandle) (*reg
 	// Checks: all sent, nothing overbooked, the waitlist in order, the
 	// organizer's list agrees with what participants were told.
 	if len(r.latencies) != o.n {
-		r.problems = append(r.problems, fmt.Sprintf("only %d of %d requests were sent before -max-duration %s", len(r.latencies), o.n, o.maxTime))
+		r.problems = append(r.problems, fmt.Sprintf("only %d of %d requests were sent before the run was stopped (-max-duration %s or a signal)", len(r.latencies), o.n, o.maxTime))
 	}
 	wantReg := o.n
 	if o.capacity > 0 {
@@ -752,14 +755,14 @@ type measurement struct {
 
 func (m measurement) ratio() float64 { return m.reg.rate() / m.base.rate() }
 
-func runAll(o *options, stdout, stderr io.Writer) error {
+func runAll(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	var all []measurement
 	var failed []string
 	for i := range o.runs {
 		if o.runs > 1 {
 			fmt.Fprintf(stdout, "=== run %d of %d\n", i+1, o.runs)
 		}
-		m, err := runOnce(o, stdout, stderr)
+		m, err := runOnce(ctx, o, stdout, stderr)
 		if err != nil {
 			return err
 		}
@@ -777,8 +780,7 @@ func runAll(o *options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runOnce(o *options, stdout, stderr io.Writer) (measurement, error) {
-	ctx := context.Background()
+func runOnce(ctx context.Context, o *options, stdout, stderr io.Writer) (measurement, error) {
 	var server *procHandle
 	if o.serverBin != "" {
 		dataDir := o.dataDir
