@@ -41,14 +41,18 @@ type Mail struct {
 	NotBefore      time.Time
 }
 
-// Enqueue inserts m unless a message with its key exists; it reports
-// whether it was new.
-func (o Outbox) Enqueue(tx *gorm.DB, now time.Time, m Mail) (bool, error) {
+// enqueueSQL inserts one message unless its key was queued before.
+const enqueueSQL = `INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id, data,
+	status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT(idempotency_key) DO NOTHING`
+
+// args are enqueueSQL's arguments for m.
+func (o Outbox) args(now time.Time, m Mail) ([]any, error) {
 	data := "{}"
 	if m.Data != nil {
 		b, err := json.Marshal(m.Data)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		data = string(b)
 	}
@@ -63,10 +67,17 @@ func (o Outbox) Enqueue(tx *gorm.DB, now time.Time, m Mail) (bool, error) {
 	if m.RegistrationID != 0 {
 		rid = m.RegistrationID
 	}
-	res := tx.Exec(`INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id, data,
-		status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(idempotency_key) DO NOTHING`,
-		m.Kind, m.Key, o.newMessageID(), m.To, m.Lang, wid, rid, data, models.MailPending, due, now, now)
+	return []any{m.Kind, m.Key, o.newMessageID(), m.To, m.Lang, wid, rid, data, models.MailPending, due, now, now}, nil
+}
+
+// Enqueue inserts m unless a message with its key exists; it reports
+// whether it was new.
+func (o Outbox) Enqueue(tx *gorm.DB, now time.Time, m Mail) (bool, error) {
+	args, err := o.args(now, m)
+	if err != nil {
+		return false, err
+	}
+	res := tx.Exec(enqueueSQL, args...)
 	return res.RowsAffected == 1, res.Error
 }
 

@@ -2,6 +2,7 @@ package services
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,8 +91,13 @@ type RegistrationInput struct {
 	Source       string
 }
 
+// indonesianMobile is the shape of nearly every number typed here: an
+// Indonesian mobile (08…, 628…, +628…) with 9 to 12 digits after the 8.
+var indonesianMobile = regexp.MustCompile(`^(?:\+?62|0)(8[1-9][0-9]{7,10})$`)
+
 // NormalizePhone returns a phone number in E.164, reading numbers without a
-// country code as Indonesian (0812… → +62812…).
+// country code as Indonesian (0812… → +62812…). Indonesian mobiles take a
+// quick path; anything else is checked by libphonenumber's rules.
 func NormalizePhone(raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || len(raw) > MaxPhone {
@@ -101,6 +107,10 @@ func NormalizePhone(raw string) (string, bool) {
 		if !strings.ContainsRune("0123456789+-() .", r) {
 			return "", false
 		}
+	}
+	compact := strings.NewReplacer(" ", "", "-", "", ".", "").Replace(raw)
+	if m := indonesianMobile.FindStringSubmatch(compact); m != nil {
+		return "+62" + m[1], true
 	}
 	if strings.HasPrefix(raw, "62") {
 		raw = "+" + raw

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,12 +20,14 @@ type Registrations struct {
 	db     *models.DB
 	now    func() time.Time
 	outbox Outbox
+	batch  *groupCommit
 }
 
 // NewRegistrations builds the registration service; domain names the host
-// in Message-IDs.
+// in Message-IDs. Services built on the same database share one group
+// commit, so their registrations are written together.
 func NewRegistrations(db *models.DB, now func() time.Time, domain string) *Registrations {
-	return &Registrations{db: db, now: now, outbox: Outbox{Domain: domain}}
+	return &Registrations{db: db, now: now, outbox: Outbox{Domain: domain}, batch: groupCommitFor(db)}
 }
 
 // RegisterResult is the outcome of a registration.
@@ -60,6 +63,39 @@ func (s *Registrations) Form(ctx context.Context, w *models.Webinar) (*Registrat
 	return &RegistrationForm{Config: ParseFormConfig(w.FormFields), Questions: qs, Open: registrationOpen(w, s.now())}, nil
 }
 
+// formFor reads what validating a registration needs, with plain SQL: it
+// runs on every registration, before the write. Only a published webinar
+// takes registrations from the public; organizers may add people to drafts.
+func (s *Registrations) formFor(ctx context.Context, webinarID uint, organizer bool) (FormConfig, []models.Question, error) {
+	sqlDB, err := s.db.R.DB()
+	if err != nil {
+		return nil, nil, err
+	}
+	var fields string
+	var published bool
+	err = sqlDB.QueryRowContext(ctx, `SELECT form_fields, published_at IS NOT NULL FROM webinars WHERE id = ?`, webinarID).Scan(&fields, &published)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !published && !organizer) {
+		return nil, nil, models.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := sqlDB.QueryContext(ctx, `SELECT id, kind, label, choices, required FROM questions WHERE webinar_id = ? ORDER BY position, id`, webinarID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var qs []models.Question
+	for rows.Next() {
+		q := models.Question{WebinarID: webinarID}
+		if err := rows.Scan(&q.ID, &q.Kind, &q.Label, &q.Choices, &q.Required); err != nil {
+			return nil, nil, err
+		}
+		qs = append(qs, q)
+	}
+	return ParseFormConfig(fields), qs, rows.Err()
+}
+
 func registrationOpen(w *models.Webinar, now time.Time) bool {
 	if w.Status != models.StatusPublished || !now.Before(w.StartsAt) {
 		return false
@@ -71,19 +107,11 @@ func registrationOpen(w *models.Webinar, now time.Time) bool {
 // check, the insert, the counters and the queued mail are one transaction on
 // the single writer, so concurrent registrations can never overbook.
 func (s *Registrations) Register(ctx context.Context, webinarID uint, in RegistrationInput) (*RegisterResult, error) {
-	var w models.Webinar
-	q := s.db.R.WithContext(ctx).Where("id = ?", webinarID)
-	if in.Source != "organizer" {
-		q = q.Where("published_at IS NOT NULL")
-	}
-	if err := q.First(&w).Error; err != nil {
-		return nil, notFound(err)
-	}
-	form, err := s.Form(ctx, &w)
+	cfg, questions, err := s.formFor(ctx, webinarID, in.Source == "organizer")
 	if err != nil {
 		return nil, err
 	}
-	answers, err := checkRegistration(&in, form.Config, form.Questions, in.Source != "organizer")
+	answers, err := checkRegistration(&in, cfg, questions, in.Source != "organizer")
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +119,7 @@ func (s *Registrations) Register(ctx context.Context, webinarID uint, in Registr
 	in.Ref = strings.ToLower(strings.TrimSpace(in.Ref))
 	if in.Ref != "" {
 		var ch models.Channel
-		if s.db.R.WithContext(ctx).Where("code = ? AND webinar_id = ?", in.Ref, w.ID).First(&ch).Error == nil {
+		if s.db.R.WithContext(ctx).Where("code = ? AND webinar_id = ?", in.Ref, webinarID).First(&ch).Error == nil {
 			channelID = &ch.ID
 		}
 	}
@@ -101,89 +129,9 @@ func (s *Registrations) Register(ctx context.Context, webinarID uint, in Registr
 	if in.Source == "" {
 		in.Source = "web"
 	}
-	var res RegisterResult
-	err = s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		now := s.now()
-		var cur models.Webinar
-		if err := tx.Select("id, status, starts_at, registration_deadline, capacity, registered_count, waitlist_count, waitlist_next").
-			First(&cur, webinarID).Error; err != nil {
-			return notFound(err)
-		}
-		if in.Source != "organizer" && !registrationOpen(&cur, now) {
-			return ErrRegistrationClosed
-		}
-		if in.Source == "organizer" && (cur.Status == models.StatusCancelled || cur.Status == models.StatusCompleted) {
-			return ErrRegistrationClosed
-		}
-		var existing models.Registration
-		err := tx.Where("webinar_id = ? AND email = ?", webinarID, in.Email).First(&existing).Error
-		switch {
-		case err == nil && existing.Status != models.RegCancelled:
-			res.Already, res.Registration = true, &existing
-			bucket := now.Unix() / int64(linkResendWindow.Seconds())
-			_, err := s.outbox.Enqueue(tx, now, Mail{Kind: KindLinkResend, Key: fmt.Sprintf("link-resend:%d:%d", existing.ID, bucket),
-				To: existing.Email, Lang: in.Lang, WebinarID: webinarID, RegistrationID: existing.ID})
-			return err
-		case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
-			return err
-		}
-		reg := models.Registration{
-			WebinarID: webinarID, Name: in.Name, Email: in.Email, Phone: in.Phone, Gender: in.Gender, AgeRange: in.AgeRange,
-			Occupation: in.Occupation, Organisation: in.Organisation, RegencyCode: in.RegencyCode, Answers: answers,
-			Lang: in.Lang, ChannelID: channelID, Source: in.Source, ConsentAt: now, CreatedAt: now, UpdatedAt: now,
-		}
-		if cur.Capacity == 0 || cur.RegisteredCount < cur.Capacity {
-			reg.Status = models.RegRegistered
-			cur.RegisteredCount++
-		} else {
-			reg.Status = models.RegWaitlisted
-			seq := cur.WaitlistNext
-			reg.WaitlistSeq = &seq
-			cur.WaitlistNext++
-			cur.WaitlistCount++
-		}
-		if existing.ID != 0 {
-			// A cancelled registration comes back to life under its old id and link.
-			reg.ID, reg.Token, reg.CreatedAt = existing.ID, existing.Token, existing.CreatedAt
-			if err := tx.Model(&models.Registration{}).Where("id = ?", reg.ID).Select("*").Omit("id", "token", "created_at").
-				Updates(map[string]any{"status": reg.Status, "waitlist_seq": reg.WaitlistSeq, "name": reg.Name, "phone": reg.Phone,
-					"gender": reg.Gender, "age_range": reg.AgeRange, "occupation": reg.Occupation, "organisation": reg.Organisation,
-					"regency_code": reg.RegencyCode, "answers": reg.Answers, "lang": reg.Lang, "channel_id": reg.ChannelID,
-					"source": reg.Source, "consent_at": now, "updated_at": now, "promoted_at": nil, "cancelled_at": nil}).Error; err != nil {
-				return err
-			}
-		} else {
-			reg.Token = NewToken()
-			if err := tx.Create(&reg).Error; err != nil {
-				if errors.Is(err, gorm.ErrDuplicatedKey) {
-					return ErrAlreadyRegistered
-				}
-				return err
-			}
-		}
-		if err := tx.Exec(`UPDATE webinars SET registered_count = ?, waitlist_count = ?, waitlist_next = ? WHERE id = ?`,
-			cur.RegisteredCount, cur.WaitlistCount, cur.WaitlistNext, webinarID).Error; err != nil {
-			return err
-		}
-		kind := KindConfirmation
-		if reg.Status == models.RegWaitlisted {
-			kind = KindWaitlisted
-			if err := tx.Raw(`SELECT COUNT(*) FROM registrations WHERE webinar_id = ? AND status = ? AND waitlist_seq <= ?`,
-				webinarID, models.RegWaitlisted, *reg.WaitlistSeq).Scan(&res.Position).Error; err != nil {
-				return err
-			}
-		}
-		if _, err := s.outbox.Enqueue(tx, now, Mail{Kind: kind, Key: fmt.Sprintf("%s:%d:%d", kind, reg.ID, now.UnixNano()),
-			To: reg.Email, Lang: reg.Lang, WebinarID: webinarID, RegistrationID: reg.ID}); err != nil {
-			return err
-		}
-		res.Registration = &reg
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &res, nil
+	job := &regJob{ctx: ctx, webinarID: webinarID, in: in, answers: answers, channelID: channelID, wake: make(chan struct{})}
+	s.batch.commit(s, job)
+	return job.res, job.err
 }
 
 // promoteWaitlisted fills free places from the waitlist, first in first out,

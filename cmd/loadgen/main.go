@@ -522,36 +522,7 @@ func runRegistrations(ctx context.Context, o *options, server *procHandle) (*reg
 				status, body, err := post(ctx, cl, regURL, registrationBody(runID, i), buf[:0])
 				latencies[i], sent[i] = time.Since(t0), true
 				buf = body
-				res.byStatus[status]++
-				if err == nil && status != http.StatusCreated {
-					err = fmt.Errorf("%d %s", status, bytes.TrimSpace(body))
-				}
-				var out struct {
-					ID               int64  `json:"id"`
-					Status           string `json:"status"`
-					WaitlistPosition *int   `json:"waitlist_position"`
-				}
-				if err == nil {
-					err = json.Unmarshal(body, &out)
-				}
-				if err == nil {
-					switch {
-					case out.Status == "registered" && out.WaitlistPosition == nil:
-						res.registered++
-					case out.Status == "waitlisted" && out.WaitlistPosition != nil:
-						res.positions = append(res.positions, *out.WaitlistPosition)
-					default:
-						err = fmt.Errorf("unexpected answer %s", body)
-					}
-					res.ids = append(res.ids, out.ID)
-				}
-				if err != nil && len(res.samples) < 3 {
-					res.samples = append(res.samples, fmt.Sprintf("registration %d: %v", i, err))
-				}
-				if err != nil && status == http.StatusCreated {
-					res.byStatus[status]--
-					res.byStatus[-1]++ // a 201 whose body is wrong
-				}
+				res.record(i, status, body, err)
 			}
 		}(&results[w])
 	}
@@ -586,9 +557,50 @@ func runRegistrations(ctx context.Context, o *options, server *procHandle) (*reg
 		}
 	}
 	slices.Sort(r.latencies)
+	r.check(cl, o, token, positions, ids)
+	return r, nil
+}
 
-	// Checks: all sent, nothing overbooked, the waitlist in order, the
-	// organizer's list agrees with what participants were told.
+// statusBadBody counts 201 answers whose body is not what the API promises.
+const statusBadBody = -1
+
+// record counts the answer to registration i.
+func (res *workerResult) record(i, status int, body []byte, err error) {
+	if err == nil && status != http.StatusCreated {
+		err = fmt.Errorf("%d %s", status, bytes.TrimSpace(body))
+	}
+	var out struct {
+		ID               int64  `json:"id"`
+		Status           string `json:"status"`
+		WaitlistPosition *int   `json:"waitlist_position"`
+	}
+	if err == nil {
+		err = json.Unmarshal(body, &out)
+	}
+	if err == nil {
+		switch {
+		case out.Status == "registered" && out.WaitlistPosition == nil:
+			res.registered++
+		case out.Status == "waitlisted" && out.WaitlistPosition != nil:
+			res.positions = append(res.positions, *out.WaitlistPosition)
+		default:
+			err = fmt.Errorf("unexpected answer %s", body)
+		}
+		res.ids = append(res.ids, out.ID)
+	}
+	if err != nil && status == http.StatusCreated {
+		status = statusBadBody
+	}
+	res.byStatus[status]++
+	if err != nil && len(res.samples) < 3 {
+		res.samples = append(res.samples, fmt.Sprintf("registration %d: %v", i, err))
+	}
+}
+
+// check records in r.problems every way the run went wrong: not all sent,
+// overbooked, the waitlist out of order, or the organizer's list
+// disagreeing with what participants were told.
+func (r *regRun) check(cl *http.Client, o *options, token string, positions []int, ids []int64) {
 	if len(r.latencies) != o.n {
 		r.problems = append(r.problems, fmt.Sprintf("only %d of %d requests were sent before the run was stopped (-max-duration %s or a signal)", len(r.latencies), o.n, o.maxTime))
 	}
@@ -613,20 +625,20 @@ func runRegistrations(ctx context.Context, o *options, server *procHandle) (*reg
 	if len(slices.Compact(ids)) != r.registered+r.waitlisted {
 		r.problems = append(r.problems, "the same registration id was given to two participants")
 	}
-	vctx, vcancel := context.WithTimeout(context.Background(), time.Minute)
-	defer vcancel()
-	if r.listRegistered, err = listTotal(vctx, cl, o, token, webinarID, "registered"); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var err error
+	if r.listRegistered, err = listTotal(ctx, cl, o, token, r.webinarID, "registered"); err != nil {
 		r.problems = append(r.problems, "list registered: "+err.Error())
 	} else if r.listRegistered != int64(r.registered) || r.listRegistered > int64(wantReg) {
 		r.problems = append(r.problems, fmt.Sprintf("the organizer's list has %d registered, participants were told %d, capacity allows %d",
 			r.listRegistered, r.registered, wantReg))
 	}
-	if r.listWaitlisted, err = listTotal(vctx, cl, o, token, webinarID, "waitlisted"); err != nil {
+	if r.listWaitlisted, err = listTotal(ctx, cl, o, token, r.webinarID, "waitlisted"); err != nil {
 		r.problems = append(r.problems, "list waitlisted: "+err.Error())
 	} else if r.listWaitlisted != int64(r.waitlisted) {
 		r.problems = append(r.problems, fmt.Sprintf("the organizer's list has %d waitlisted, participants were told %d", r.listWaitlisted, r.waitlisted))
 	}
-	return r, nil
 }
 
 // post sends one registration and reads the whole answer into buf. A
@@ -701,7 +713,7 @@ func (r *regRun) print(w io.Writer) {
 		switch k {
 		case 0:
 			name = "transport"
-		case -1:
+		case statusBadBody:
 			name = "201-bad-body"
 		}
 		parts = append(parts, fmt.Sprintf("%s: %d", name, r.byStatus[k]))
