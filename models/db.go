@@ -51,6 +51,12 @@ func openPools(path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Checkpoint the WAL every ~40 MB instead of every 4 MB: the copy work
+	// is the same, but there are ten times fewer fsyncs on the write path.
+	if err := w.Exec("PRAGMA wal_autocheckpoint = 10000").Error; err != nil {
+		closeGorm(w)
+		return nil, err
+	}
 	q.Set("_txlock", "deferred")
 	q.Set("_query_only", "true")
 	r, err := open(fmt.Sprintf("file:%s?%s", path, q.Encode()), 4)

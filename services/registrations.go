@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -71,29 +70,35 @@ func (s *Registrations) formFor(ctx context.Context, webinarID uint, organizer b
 	if err != nil {
 		return nil, nil, err
 	}
-	var fields string
-	var published bool
-	err = sqlDB.QueryRowContext(ctx, `SELECT form_fields, published_at IS NOT NULL FROM webinars WHERE id = ?`, webinarID).Scan(&fields, &published)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !published && !organizer) {
-		return nil, nil, models.ErrNotFound
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, err := sqlDB.QueryContext(ctx, `SELECT id, kind, label, choices, required FROM questions WHERE webinar_id = ? ORDER BY position, id`, webinarID)
+	rows, err := sqlDB.QueryContext(ctx, `SELECT w.form_fields, w.published_at IS NOT NULL, q.id, q.kind, q.label, q.choices, q.required
+		FROM webinars w LEFT JOIN questions q ON q.webinar_id = w.id WHERE w.id = ? ORDER BY q.position, q.id`, webinarID)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
+	var fields string
+	var published, found bool
 	var qs []models.Question
 	for rows.Next() {
-		q := models.Question{WebinarID: webinarID}
-		if err := rows.Scan(&q.ID, &q.Kind, &q.Label, &q.Choices, &q.Required); err != nil {
+		var id sql.NullInt64
+		var kind, label, choices sql.NullString
+		var required sql.NullBool
+		if err := rows.Scan(&fields, &published, &id, &kind, &label, &choices, &required); err != nil {
 			return nil, nil, err
 		}
-		qs = append(qs, q)
+		found = true
+		if id.Valid {
+			qs = append(qs, models.Question{ID: uint(id.Int64), WebinarID: webinarID, Kind: kind.String, Label: label.String,
+				Choices: choices.String, Required: required.Bool})
+		}
 	}
-	return ParseFormConfig(fields), qs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if !found || (!published && !organizer) {
+		return nil, nil, models.ErrNotFound
+	}
+	return ParseFormConfig(fields), qs, nil
 }
 
 func registrationOpen(w *models.Webinar, now time.Time) bool {
