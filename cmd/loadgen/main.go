@@ -4,7 +4,7 @@
 //
 // Modes:
 //
-//	loadgen sqlite-baseline [-n 20000] [-dir DIR]
+//	loadgen sqlite-baseline [-n 20000] [-dir DIR] [-wal-autocheckpoint PAGES]
 //	loadgen registrations -url http://127.0.0.1:8097 [-c 64] [-n 20000] [-capacity 5000]
 //	        [-email demo@sinau.test] [-password demo-sinau-2026] [-server-pid PID]
 //	loadgen all [the flags of both] [-server-bin PATH [-data-dir DIR]] [-runs 1]
@@ -77,6 +77,7 @@ run "loadgen <mode> -h" for the flags of a mode
 type options struct {
 	n        int
 	dir      string
+	ckpt     int
 	url      string
 	c        int
 	capacity int
@@ -109,6 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	baselineFlags := func() {
 		fs.IntVar(&o.n, "n", 20000, "rows to insert / registrations to send")
 		fs.StringVar(&o.dir, "dir", "", "directory for the baseline database file (default: a new temporary directory)")
+		fs.IntVar(&o.ckpt, "wal-autocheckpoint", 0, "baseline: PRAGMA wal_autocheckpoint in pages (0: SQLite's default, 1000)")
 	}
 	regFlags := func() {
 		fs.StringVar(&o.url, "url", "http://127.0.0.1:8097", "base URL of the Sinau server")
@@ -158,7 +160,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch mode {
 	case "sqlite-baseline":
 		var b *baseline
-		if b, err = runBaseline(ctx, o.n, o.dir, o.keep); err == nil {
+		if b, err = runBaseline(ctx, o.n, o.dir, o.keep, o.ckpt); err == nil {
 			b.print(stdout)
 		}
 	case "registrations":
@@ -222,16 +224,21 @@ func (o *options) check(mode string) error {
 
 // baseline is the raw rate of one INSERT per transaction.
 type baseline struct {
-	rows    int
-	elapsed time.Duration
-	path    string
+	rows           int
+	elapsed        time.Duration
+	path           string
+	autocheckpoint int
 }
 
 func (b *baseline) rate() float64 { return float64(b.rows) / b.elapsed.Seconds() }
 
 func (b *baseline) print(w io.Writer) {
-	fmt.Fprintf(w, "sqlite-baseline: %d rows, one INSERT per transaction, in %s = %.0f rows/s (%s)\n",
-		b.rows, b.elapsed.Round(time.Millisecond), b.rate(), b.path)
+	ckpt := "default"
+	if b.autocheckpoint > 0 {
+		ckpt = strconv.Itoa(b.autocheckpoint)
+	}
+	fmt.Fprintf(w, "sqlite-baseline: %d rows, one INSERT per transaction, in %s = %.0f rows/s (wal_autocheckpoint %s; %s)\n",
+		b.rows, b.elapsed.Round(time.Millisecond), b.rate(), ckpt, b.path)
 }
 
 // baselineDSN mirrors the writer pool of models.openPools.
@@ -261,7 +268,7 @@ CREATE UNIQUE INDEX registrations_webinar_email ON registrations(webinar_id, ema
 
 // runBaseline inserts n rows into a fresh database in dir (a temporary
 // directory when empty), each in its own transaction, from one goroutine.
-func runBaseline(ctx context.Context, n int, dir string, keep bool) (*baseline, error) {
+func runBaseline(ctx context.Context, n int, dir string, keep bool, autocheckpoint int) (*baseline, error) {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "loadgen-baseline-")
 		if err != nil {
@@ -290,6 +297,11 @@ func runBaseline(ctx context.Context, n int, dir string, keep bool) (*baseline, 
 	db.SetConnMaxLifetime(0)
 	if _, err := db.ExecContext(ctx, baselineSchema); err != nil {
 		return nil, fmt.Errorf("baseline schema: %w", err)
+	}
+	if autocheckpoint > 0 {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", autocheckpoint)); err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
 	}
 	// The values are made before the clock starts: only the database is timed.
 	tokens := make([]string, n)
@@ -322,7 +334,7 @@ func runBaseline(ctx context.Context, n int, dir string, keep bool) (*baseline, 
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations`).Scan(&count); err != nil || count != n {
 		return nil, fmt.Errorf("baseline: %d rows in the table after %d inserts (%v)", count, n, err)
 	}
-	return &baseline{rows: n, elapsed: elapsed, path: path}, nil
+	return &baseline{rows: n, elapsed: elapsed, path: path, autocheckpoint: autocheckpoint}, nil
 }
 
 // ---------------------------------------------------------------------------
@@ -814,7 +826,7 @@ func runOnce(ctx context.Context, o *options, stdout, stderr io.Writer) (measure
 		server = s
 		fmt.Fprintf(stdout, "server: %s (pid %d) on %s, data in %s\n", o.serverBin, s.pid, o.url, dataDir)
 	}
-	b, err := runBaseline(ctx, o.n, o.dir, o.keep)
+	b, err := runBaseline(ctx, o.n, o.dir, o.keep, o.ckpt)
 	if err != nil {
 		return measurement{}, err
 	}

@@ -66,7 +66,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestBaselineSmall(t *testing.T) {
-	b, err := runBaseline(context.Background(), 50, t.TempDir(), false)
+	b, err := runBaseline(context.Background(), 50, t.TempDir(), false, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
