@@ -52,6 +52,7 @@ type App struct {
 	mailLog    *services.MailLog
 	scheduler  *services.Scheduler
 	announce   *services.Announcements
+	attendance *services.Attendance
 	mailer     *mailer.Mailer
 }
 
@@ -73,6 +74,7 @@ func New(d Deps) (*App, error) {
 		mailLog:    services.NewMailLog(d.DB, d.Now),
 		scheduler:  services.NewScheduler(d.DB, d.Now, d.Config.BaseURL.Hostname()),
 		announce:   services.NewAnnouncements(d.DB, d.Now, d.Config.BaseURL.Hostname()),
+		attendance: services.NewAttendance(d.DB, d.Now),
 		mailer:     d.Mailer,
 	}, nil
 }

@@ -20,6 +20,8 @@ type apiErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Warnings explain a conflict the caller may override (report_mismatch).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // errUnauthorized is a missing or bad API token.
@@ -100,6 +102,10 @@ func (a *App) handleError(err error, c echo.Context) {
 		var ve *services.ValidationError
 		if errors.As(err, &ve) {
 			body.Error.Fields = a.fieldMessages(l, ve)
+		}
+		var ce *services.ConflictError
+		if errors.As(err, &ce) {
+			body.Error.Warnings = ce.Details
 		}
 		if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)

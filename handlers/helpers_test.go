@@ -24,6 +24,8 @@ import (
 	"sinau/services"
 )
 
+var testLogOut io.Writer = io.Discard
+
 // testNow is the handlers' clock in tests; the demo data is two weeks later.
 var testNow = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
@@ -55,7 +57,7 @@ func newTestServer(t *testing.T, env map[string]string) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.NewTextHandler(testLogOut, nil))
 	now := func() time.Time { return testNow }
 	mail, err := mailer.New(mailer.Config{DB: db, Catalog: cat, Templates: os.DirFS("../templates/emails"), BaseURL: cfg.BaseURL,
 		From: cfg.MailFrom, Now: now, Logger: logger})

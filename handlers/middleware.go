@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"sinau/i18n"
 	"sinau/models"
+	"sinau/services"
 )
 
 const (
@@ -116,6 +118,30 @@ func (a *App) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// staffPaths are the organizer pages door staff (role checkin) may open.
+var staffPaths = regexp.MustCompile(`^/organizer(/checkin|/webinars/[0-9]+/checkin(/search)?|/account(/password)?)?$`)
+
+// staffGate keeps check-in accounts on the check-in pages; everything else
+// (registrants' data included) is for organizers.
+func (a *App) staffGate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u != nil && u.IsStaff() && !staffPaths.MatchString(c.Request().URL.Path) {
+			return echo.NewHTTPError(http.StatusForbidden)
+		}
+		return next(c)
+	}
+}
+
+// apiNotStaff refuses check-in accounts on the API.
+func (a *App) apiNotStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u != nil && u.IsStaff() {
+			return services.ErrForbidden
+		}
 		return next(c)
 	}
 }

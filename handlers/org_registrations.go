@@ -154,9 +154,13 @@ func (a *App) registrant(c echo.Context) error {
 			}
 		}
 	}
+	audit, err := a.attendance.Audit(ctx, reg.ID)
+	if err != nil {
+		return err
+	}
 	personalHeaders(c)
 	return a.render(c, http.StatusOK, "organizer/registrant", a.page(c, reg.Name, map[string]any{
-		"R": reg, "W": w, "Position": pos, "Answers": qas, "Channel": channel}))
+		"R": reg, "W": w, "Position": pos, "Answers": qas, "Channel": channel, "Audit": audit}))
 }
 
 func (a *App) registrantAction(c echo.Context) error {
@@ -190,7 +194,8 @@ func (a *App) registrantAction(c echo.Context) error {
 func (a *App) exportColumns(l string, qs []models.Question) []string {
 	cols := []string{"id", a.cat.T(l, "field.status"), a.cat.T(l, "field.name"), a.cat.T(l, "field.email"), a.cat.T(l, "field.whatsapp"),
 		a.cat.T(l, "field.gender"), a.cat.T(l, "field.age_range"), a.cat.T(l, "field.occupation"), a.cat.T(l, "field.organisation"),
-		a.cat.T(l, "filter.province"), a.cat.T(l, "filter.regency"), a.cat.T(l, "registrants.channel"), a.cat.T(l, "registrants.registered_at")}
+		a.cat.T(l, "filter.province"), a.cat.T(l, "filter.regency"), a.cat.T(l, "registrants.channel"), a.cat.T(l, "registrants.registered_at"),
+		a.cat.T(l, "attendance.minutes"), a.cat.T(l, "attendance.percent"), a.cat.T(l, "attendance.attended")}
 	for _, q := range qs {
 		cols = append(cols, q.Label)
 	}
@@ -216,7 +221,12 @@ func (a *App) exportRow(l string, r *models.Registration, qs []models.Question, 
 	}
 	row := []string{strconv.FormatUint(uint64(r.ID), 10), a.cat.T(l, "regstatus."+r.Status), r.Name, r.Email, r.Phone,
 		label("gender.", r.Gender), label("age.", r.AgeRange), label("occupation.", r.Occupation), r.Organisation, prov, regency, ch,
-		r.CreatedAt.In(loc).Format("2006-01-02 15:04")}
+		r.CreatedAt.In(loc).Format("2006-01-02 15:04"), "", "", ""}
+	if r.Attended != nil {
+		n := len(row)
+		row[n-3], row[n-2] = strconv.FormatFloat(r.AttendedMinutes, 'f', 1, 64), strconv.FormatFloat(r.AttendedPercent, 'f', 1, 64)
+		row[n-1] = a.cat.T(l, map[bool]string{true: "attendance.yes", false: "attendance.no"}[*r.Attended])
+	}
 	answers := services.DecodeAnswers(r.Answers)
 	for _, q := range qs {
 		switch x := answers[strconv.FormatUint(uint64(q.ID), 10)].(type) {

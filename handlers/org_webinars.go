@@ -94,6 +94,9 @@ func idParam(c echo.Context, name string) (uint, error) {
 }
 
 func (a *App) dashboard(c echo.Context) error {
+	if currentUser(c).IsStaff() {
+		return c.Redirect(http.StatusSeeOther, "/organizer/checkin")
+	}
 	ctx := c.Request().Context()
 	now := a.now()
 	upcoming, nUp, err := a.webinars.List(ctx, services.WebinarFilter{NotEndedAt: &now, PerPage: services.MaxPerPage,

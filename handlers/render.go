@@ -73,6 +73,7 @@ func loadViews(tfs, sfs fs.FS) (*views, error) {
 		"occupations": func() []string { return models.Occupations },
 		"choices":     func(q models.Question) []string { return services.QuestionChoices(&q) },
 		"list":        func(s ...string) []string { return s },
+		"deref_bool":  func(p *bool) bool { return p != nil && *p },
 		"deref_uint": func(p *uint) uint {
 			if p == nil {
 				return 0

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -41,7 +42,9 @@ func (a *App) echo() *echo.Echo {
 	}))
 	e.Use(a.securityHeaders)
 	e.Use(a.language)
-	e.Use(middleware.BodyLimit("1M"))
+	// Uploads have their own, larger limit on their routes.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isUpload}))
+	upload := middleware.BodyLimit(fmt.Sprintf("%dM", a.cfg.UploadMaxMB))
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", a.serveStatic)
@@ -69,6 +72,9 @@ func (a *App) echo() *echo.Echo {
 	e.GET("/registrations/:token", a.registrationPage, web...)
 	e.GET("/registrations/:token/calendar.ics", a.registrationCalendar, web...)
 	e.POST("/registrations/:token/cancel", a.cancelRegistration, web...)
+	e.POST("/registrations/:token/code", a.enterCode, append(web, a.rateLimit(10))...)
+	e.GET("/registrations/:token/qr.png", a.registrationQR)
+	e.GET("/registrations/:token/ticket", a.ticket, web...)
 	e.GET("/r/:code", a.followChannel)
 	e.GET("/programmes/:slug", a.programmePage, web...)
 	e.GET("/lang/:lang", a.switchLanguage, web...)
@@ -78,7 +84,17 @@ func (a *App) echo() *echo.Echo {
 	e.GET("/setup", a.setupForm, web...)
 	e.POST("/setup", a.setup, append(web, a.rateLimit(10))...)
 
-	org := e.Group("/organizer", a.loadSession, csrf, a.requireLogin)
+	org := e.Group("/organizer", a.loadSession, csrf, a.requireLogin, a.staffGate)
+	org.GET("/checkin", a.checkinHome)
+	org.GET("/webinars/:id/checkin", a.checkinPage)
+	org.POST("/webinars/:id/checkin", a.checkin)
+	org.GET("/webinars/:id/checkin/search", a.checkinSearch)
+	org.GET("/webinars/:id/attendance", a.attendancePage)
+	org.POST("/webinars/:id/attendance/import", a.importReport, upload)
+	org.POST("/webinars/:id/attendance/decide", a.decideAttendance)
+	org.POST("/webinars/:id/attendance/options", a.attendanceOptions)
+	org.POST("/webinars/:id/attendance/codes", a.openCode)
+	org.POST("/registrations/:id/attendance", a.overrideAttendance)
 	org.GET("", a.dashboard)
 	org.GET("/webinars/new", a.newWebinar)
 	org.POST("/webinars", a.createWebinar)
@@ -152,7 +168,16 @@ func (a *App) echo() *echo.Echo {
 	api.DELETE("/registrations/:id", a.apiCancelRegistration, a.apiAuth(true))
 	api.POST("/webinars/:id/channels", a.apiCreateChannel, a.apiAuth(true))
 	api.GET("/webinars/:id/channels", a.apiListChannels, a.apiAuth(true))
+	api.POST("/webinars/:id/attendance/reports", a.apiImportReport, upload, a.apiAuth(true), a.apiNotStaff)
+	api.GET("/webinars/:id/attendance", a.apiAttendance, a.apiAuth(true), a.apiNotStaff)
 	return e
+}
+
+// isUpload tells the routes that take files, which the 1 MB body limit
+// skips for their own SINAU_UPLOAD_MAX_MB limit.
+func isUpload(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return c.Request().Method == http.MethodPost && (strings.HasSuffix(p, "/attendance/import") || strings.HasSuffix(p, "/attendance/reports"))
 }
 
 // registerLimit is the per-IP limit on registrations, none when

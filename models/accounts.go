@@ -6,6 +6,8 @@ import "time"
 const (
 	RoleAdmin     = "admin"
 	RoleOrganizer = "organizer"
+	// RoleCheckin is door staff: they see only the check-in page.
+	RoleCheckin = "checkin"
 )
 
 // Organizer is a person who runs webinars on this Sinau instance.
@@ -22,6 +24,9 @@ type Organizer struct {
 
 // IsAdmin reports whether the organizer manages accounts.
 func (o *Organizer) IsAdmin() bool { return o.Role == RoleAdmin }
+
+// IsStaff reports whether the account may only check people in.
+func (o *Organizer) IsStaff() bool { return o.Role == RoleCheckin }
 
 // WebSession is a logged-in browser; only the token's hash is stored.
 type WebSession struct {

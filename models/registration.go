@@ -92,6 +92,13 @@ type Registration struct {
 	PromotedAt   *time.Time
 	CancelledAt  *time.Time
 	Attended     *bool // nil until attendance is known
+	// Measured attendance: minutes from meeting reports and their share of
+	// the actual duration; an organizer's override wins over both.
+	AttendedMinutes    float64
+	AttendedPercent    float64
+	AttendanceOverride *string
+	CheckedInAt        *time.Time
+	CodeEnteredAt      *time.Time
 }
 
 // Mail message statuses.
@@ -171,4 +178,41 @@ type ReminderRun struct {
 	Queued        int
 	Reason        string
 	CreatedAt     time.Time
+}
+
+// AttendanceReport is one imported meeting-platform report.
+type AttendanceReport struct {
+	ID            uint
+	WebinarID     uint
+	Sha256        string
+	Filename      string
+	Format        string
+	Rows          int
+	ActualStart   *time.Time
+	ActualMinutes int
+	ImportedByID  *uint
+	CreatedAt     time.Time
+}
+
+// AttendanceCode is a window in which registrants can prove presence by
+// typing the code shown in the session.
+type AttendanceCode struct {
+	ID          uint
+	WebinarID   uint
+	Code        string
+	OpensAt     time.Time
+	ClosesAt    time.Time
+	CreatedByID *uint
+	CreatedAt   time.Time
+}
+
+// AttendanceAudit records an organizer's manual change of attendance.
+type AttendanceAudit struct {
+	ID             uint
+	RegistrationID uint
+	OrganizerID    *uint
+	Before         string
+	After          string
+	Reason         string
+	CreatedAt      time.Time
 }

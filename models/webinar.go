@@ -84,14 +84,19 @@ type Webinar struct {
 	FollowupDelayMinutes int
 	AttendanceKnownAt    *time.Time
 	FollowupsSentAt      *time.Time
-	ProgrammeID          *uint
-	Programme            *Programme
-	CreatedByID          *uint
-	PublishedAt          *time.Time
-	CancelledAt          *time.Time
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
-	Lineup               []LineupEntry
+	// AttendanceThreshold is the percent of the actual duration that
+	// counts as attended; CodeCounts makes an entered attendance code count.
+	AttendanceThreshold int
+	CodeCounts          bool
+	ActualMinutes       int
+	ProgrammeID         *uint
+	Programme           *Programme
+	CreatedByID         *uint
+	PublishedAt         *time.Time
+	CancelledAt         *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	Lineup              []LineupEntry
 }
 
 // Location is the webinar's time zone; UTC if the stored name is unknown.

@@ -49,7 +49,7 @@ func (a *Accounts) validate(in *OrganizerInput, withPassword bool) error {
 	v := &validator{}
 	v.text("name", in.Name, true, 120)
 	v.email("email", in.Email, true)
-	v.oneOf("role", in.Role, []string{models.RoleAdmin, models.RoleOrganizer})
+	v.oneOf("role", in.Role, []string{models.RoleAdmin, models.RoleOrganizer, models.RoleCheckin})
 	if withPassword {
 		checkPassword(v, "password", in.Password)
 	}
@@ -137,7 +137,7 @@ func (a *Accounts) UpdateOrganizer(ctx context.Context, actor *models.Organizer,
 	v := &validator{}
 	name = strings.TrimSpace(name)
 	v.text("name", name, true, 120)
-	v.oneOf("role", role, []string{models.RoleAdmin, models.RoleOrganizer})
+	v.oneOf("role", role, []string{models.RoleAdmin, models.RoleOrganizer, models.RoleCheckin})
 	if id == actor.ID && (role != models.RoleAdmin || !active) {
 		v.add("role", "self_demote")
 	}

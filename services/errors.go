@@ -24,6 +24,9 @@ var (
 // (409). Code is stable for API clients.
 type ConflictError struct {
 	Code string
+	// Details lists what the caller should look at, e.g. the warnings of
+	// a report that does not fit its webinar.
+	Details []string
 }
 
 func (e *ConflictError) Error() string { return "conflict: " + e.Code }

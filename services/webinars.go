@@ -26,6 +26,10 @@ const (
 	MaxPerPage     = 100
 )
 
+// DefaultThreshold is the share of the actual duration, in percent, that
+// counts as having attended.
+const DefaultThreshold = 70
+
 // DefaultFollowupDelay is how long after the end follow-ups wait, in minutes.
 const DefaultFollowupDelay = 120
 
@@ -193,7 +197,7 @@ func (s *Webinars) create(ctx context.Context, actor *models.Organizer, f Webina
 	if f.FollowupDelayMinutes == 0 {
 		f.FollowupDelayMinutes = DefaultFollowupDelay
 	}
-	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID, WaitlistNext: 1}
+	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID, WaitlistNext: 1, AttendanceThreshold: DefaultThreshold}
 	f.apply(w)
 	if err := s.db.W.WithContext(ctx).Omit("Lineup", "Programme").Create(w).Error; err != nil {
 		return nil, wrap("create webinar", err)
@@ -240,7 +244,7 @@ func (s *Webinars) Patch(ctx context.Context, id uint, f *WebinarFields, status 
 				w.Sequence++
 			}
 			if err := tx.Omit("Lineup", "Programme", "CreatedAt", "RegisteredCount", "WaitlistCount", "WaitlistNext", "FormFields",
-				"RegistrationDeadline", "AttendanceKnownAt", "FollowupsSentAt").Save(&w).Error; err != nil {
+				"RegistrationDeadline", "AttendanceKnownAt", "FollowupsSentAt", "AttendanceThreshold", "CodeCounts", "ActualMinutes").Save(&w).Error; err != nil {
 				return err
 			}
 			if w.Status == models.StatusPublished && (timeChanged || placeChanged) {
@@ -325,7 +329,8 @@ func (s *Webinars) Duplicate(ctx context.Context, actor *models.Organizer, id ui
 	if err != nil {
 		return nil, err
 	}
-	w := &models.Webinar{Status: models.StatusDraft, Slug: Slugify(src.Title, 60) + "-" + shortCode(6), CreatedByID: &actor.ID, WaitlistNext: 1}
+	w := &models.Webinar{Status: models.StatusDraft, Slug: Slugify(src.Title, 60) + "-" + shortCode(6), CreatedByID: &actor.ID, WaitlistNext: 1,
+		AttendanceThreshold: src.AttendanceThreshold, CodeCounts: src.CodeCounts}
 	fields := FieldsOf(src)
 	fields.apply(w)
 	err = s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

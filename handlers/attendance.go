@@ -1,0 +1,396 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"sinau/models"
+	"sinau/services"
+)
+
+// readUpload reads the multipart field "file". Its name is kept only as
+// data; the bytes never touch the file system under a name a user chose.
+func readUpload(c echo.Context) (string, []byte, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			return "", nil, he
+		}
+		if strings.Contains(err.Error(), "request body too large") {
+			return "", nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		return "", nil, services.Invalid("file", "required")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return "", nil, err
+	}
+	return fh.Filename, data, nil
+}
+
+func (a *App) renderAttendance(c echo.Context, status int, w *models.Webinar, res *services.ImportResult, errs map[string]string, warnings []string) error {
+	ctx := c.Request().Context()
+	stats, err := a.attendance.StatsFor(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	reports, err := a.attendance.Reports(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	codes, err := a.attendance.Codes(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	if res == nil && len(reports) > 0 {
+		if res, err = a.attendance.Summary(ctx, w.ID); err != nil {
+			return err
+		}
+	}
+	var open *models.AttendanceCode
+	if len(codes) > 0 && a.now().Before(codes[0].ClosesAt) {
+		open = &codes[0]
+	}
+	p := a.page(c, a.cat.T(lang(c), "attendance.title"), map[string]any{"W": w, "Stats": stats, "Reports": reports, "Result": res,
+		"Codes": codes, "OpenCode": open, "Warnings": warnings})
+	p.Errors = errs
+	return a.render(c, status, "organizer/attendance", p)
+}
+
+func (a *App) attendancePage(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	return a.renderAttendance(c, http.StatusOK, w, nil, nil, nil)
+}
+
+func formThreshold(c echo.Context) (*int, error) {
+	s := strings.TrimSpace(c.FormValue("threshold_percent"))
+	if s == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil, services.Invalid("threshold_percent", "range", 1, 100)
+	}
+	return &n, nil
+}
+
+func (a *App) importReport(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	res, err := a.importFrom(c, w)
+	if err != nil {
+		var ce *services.ConflictError
+		if errors.As(err, &ce) && ce.Code == "report_mismatch" {
+			return a.renderAttendance(c, http.StatusConflict, w, nil, nil, ce.Details)
+		}
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderAttendance(c, http.StatusUnprocessableEntity, w, nil, errs, nil)
+	}
+	if res.Duplicate {
+		a.flash(c, "flash.report_duplicate")
+	} else {
+		a.flash(c, "flash.report_imported")
+	}
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/attendance")
+}
+
+func (a *App) importFrom(c echo.Context, w *models.Webinar) (*services.ImportResult, error) {
+	name, data, err := readUpload(c)
+	if err != nil {
+		return nil, err
+	}
+	threshold, err := formThreshold(c)
+	if err != nil {
+		return nil, err
+	}
+	force := c.FormValue("force") == "true" || c.FormValue("force") == "on"
+	return a.attendance.Import(c.Request().Context(), currentUser(c), w.ID, name, data, threshold, force)
+}
+
+func (a *App) decideAttendance(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	rid, _ := strconv.ParseUint(c.FormValue("registration_id"), 10, 32)
+	if _, err := a.attendance.Decide(c.Request().Context(), currentUser(c), w.ID, c.FormValue("key"), c.FormValue("decision"), uint(rid)); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderAttendance(c, http.StatusUnprocessableEntity, w, nil, errs, nil)
+	}
+	a.flash(c, "flash.attendance_saved")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/attendance#unmatched")
+}
+
+func (a *App) attendanceOptions(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(c.FormValue("threshold_percent"))
+	if err != nil {
+		n = 0
+	}
+	if err := a.attendance.SetOptions(c.Request().Context(), w.ID, n, c.FormValue("code_counts") == "on"); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderAttendance(c, http.StatusUnprocessableEntity, w, nil, errs, nil)
+	}
+	a.flash(c, "flash.attendance_saved")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/attendance")
+}
+
+func (a *App) openCode(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	length, _ := strconv.Atoi(c.FormValue("length"))
+	minutes, _ := strconv.Atoi(c.FormValue("minutes"))
+	if _, err := a.attendance.OpenCode(c.Request().Context(), currentUser(c), w.ID, length, minutes); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderAttendance(c, http.StatusUnprocessableEntity, w, nil, errs, nil)
+	}
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/attendance#code")
+}
+
+func (a *App) overrideAttendance(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.attendance.Override(c.Request().Context(), currentUser(c), id, c.FormValue("value"), c.FormValue("reason")); err != nil {
+		var ve *services.ValidationError
+		if errors.As(err, &ve) {
+			a.flash(c, "flash.override_reason")
+			return c.Redirect(http.StatusSeeOther, "/organizer/registrations/"+c.Param("id"))
+		}
+		return err
+	}
+	a.flash(c, "flash.attendance_saved")
+	return c.Redirect(http.StatusSeeOther, "/organizer/registrations/"+c.Param("id"))
+}
+
+// checkinPage is the door staff's scanner: camera, name search and the
+// running count.
+func (a *App) checkinPage(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	counts, err := a.attendance.CheckinStatus(c.Request().Context(), w.ID)
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "organizer/checkin", a.page(c, a.cat.T(lang(c), "checkin.title"), map[string]any{"W": w, "Counts": counts}))
+}
+
+// checkin answers the scanner with JSON, so a scan costs one small request.
+func (a *App) checkin(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	rid, _ := strconv.ParseUint(c.FormValue("registration_id"), 10, 32)
+	token := c.FormValue("token")
+	if token == "" && rid == 0 {
+		return c.JSON(http.StatusUnprocessableEntity, map[string]string{"status": "error", "message": a.cat.T(lang(c), "checkin.bad")})
+	}
+	res, err := a.attendance.CheckIn(c.Request().Context(), currentUser(c), w.ID, token, uint(rid))
+	if err != nil {
+		var ce *services.ConflictError
+		if errors.As(err, &ce) {
+			return c.JSON(http.StatusConflict, map[string]string{"status": "error", "message": a.cat.T(lang(c), "checkin."+ce.Code)})
+		}
+		return err
+	}
+	counts, err := a.attendance.CheckinStatus(c.Request().Context(), w.ID)
+	if err != nil {
+		return err
+	}
+	at := a.page(c, "", nil).Clock(*w, res.At)
+	msg := a.cat.T(lang(c), "checkin.ok", res.Name, at)
+	status := "ok"
+	if res.Already {
+		status, msg = "already", a.cat.T(lang(c), "checkin.already", res.Name, at)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": status, "message": msg, "name": res.Name, "checked_in": counts.CheckedIn, "registered": counts.Registered})
+}
+
+// checkinSearch finds registrants by name, email or phone for people who
+// arrive without their QR code.
+func (a *App) checkinSearch(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(c.QueryParam("q"))
+	type hit struct {
+		ID        uint   `json:"id"`
+		Name      string `json:"name"`
+		Detail    string `json:"detail"`
+		CheckedIn bool   `json:"checked_in"`
+	}
+	out := []hit{}
+	if len([]rune(q)) >= 2 {
+		list, _, err := a.regs.List(c.Request().Context(), services.RegistrationFilter{WebinarID: w.ID, Status: models.RegRegistered, Query: q, PerPage: 10})
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			out = append(out, hit{ID: r.ID, Name: r.Name, Detail: maskEmail(r.Email), CheckedIn: r.CheckedInAt != nil})
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// maskEmail shows enough of an address to tell two namesakes apart at the
+// door without reading it out in full.
+func maskEmail(e string) string {
+	at := strings.IndexByte(e, '@')
+	if at <= 1 {
+		return e
+	}
+	return e[:1] + strings.Repeat("•", min(at-1, 6)) + e[at:]
+}
+
+// checkinHome lists the webinars door staff may open, soonest first.
+func (a *App) checkinHome(c echo.Context) error {
+	now := a.now()
+	list, _, err := a.webinars.List(c.Request().Context(), services.WebinarFilter{Statuses: []string{models.StatusPublished},
+		NotEndedAt: &now, PerPage: services.MaxPerPage})
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "organizer/checkin_home", a.page(c, a.cat.T(lang(c), "checkin.title"), list))
+}
+
+// enterCode is a participant typing the code shown in the session.
+func (a *App) enterCode(c echo.Context) error {
+	token := c.Param("token")
+	err := a.attendance.EnterCode(c.Request().Context(), token, c.FormValue("code"))
+	switch {
+	case err == nil:
+		a.flash(c, "flash.code_ok")
+	case errors.Is(err, models.ErrNotFound):
+		return a.badLink(c)
+	default:
+		var ve *services.ValidationError
+		var ce *services.ConflictError
+		if !errors.As(err, &ve) && !errors.As(err, &ce) {
+			return err
+		}
+		a.flash(c, "flash.code_wrong")
+	}
+	return c.Redirect(http.StatusSeeOther, "/registrations/"+token+"#code")
+}
+
+// registrationQR is the ticket's QR code as a PNG.
+func (a *App) registrationQR(c echo.Context) error {
+	personalHeaders(c)
+	reg, _, err := a.regs.ByToken(c.Request().Context(), c.Param("token"))
+	if err != nil || reg.Status != models.RegRegistered {
+		return echo.ErrNotFound
+	}
+	tok, err := a.attendance.CheckinToken(c.Request().Context(), reg.ID)
+	if err != nil {
+		return err
+	}
+	png, err := qrcode.Encode(tok, qrcode.Medium, 320)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+// ticket is a printable page with the QR code.
+func (a *App) ticket(c echo.Context) error {
+	personalHeaders(c)
+	reg, w, err := a.regs.ByToken(c.Request().Context(), c.Param("token"))
+	if err != nil || reg.Status != models.RegRegistered {
+		return a.badLink(c)
+	}
+	return a.render(c, http.StatusOK, "public/ticket", a.page(c, w.Title, map[string]any{"R": reg, "W": w}))
+}
+
+// API
+
+func (a *App) apiImportReport(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	res, err := a.importFrom(c, w)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	return c.JSON(status, res)
+}
+
+func (a *App) apiAttendance(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		RegistrationID uint     `json:"registration_id"`
+		Email          string   `json:"email"`
+		Minutes        float64  `json:"minutes"`
+		Percent        float64  `json:"percent"`
+		Attended       *bool    `json:"attended"`
+		Sources        []string `json:"sources"`
+	}
+	out := []row{}
+	err = a.regs.Each(c.Request().Context(), services.RegistrationFilter{WebinarID: w.ID, Status: models.RegRegistered}, func(r *models.Registration) error {
+		x := row{RegistrationID: r.ID, Email: r.Email, Minutes: r.AttendedMinutes, Percent: r.AttendedPercent, Attended: r.Attended, Sources: []string{}}
+		if r.AttendedMinutes > 0 {
+			x.Sources = append(x.Sources, "report")
+		}
+		if r.CodeEnteredAt != nil {
+			x.Sources = append(x.Sources, "code")
+		}
+		if r.CheckedInAt != nil {
+			x.Sources = append(x.Sources, "checkin")
+		}
+		if r.AttendanceOverride != nil {
+			x.Sources = append(x.Sources, "override:"+*r.AttendanceOverride)
+		}
+		out = append(out, x)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"threshold_percent": w.AttendanceThreshold, "actual_minutes": w.ActualMinutes, "items": out})
+}

@@ -1,0 +1,270 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"sinau/models"
+)
+
+const zoomDir = "../../shared/testdata/zoom/"
+
+func readSample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(zoomDir + name)
+	if err != nil {
+		t.Fatalf("shared test data: %v", err)
+	}
+	return b
+}
+
+// groboganEnv is the session of the shared Zoom samples: Monday 2 August
+// 2021, 09.00 WIB, with the registrants the samples' README lists.
+func groboganEnv(t *testing.T, day time.Time) (*models.DB, *models.Webinar, *Attendance, map[string]uint) {
+	t.Helper()
+	db := newDB(t)
+	now := time.Date(2021, 8, 2, 8, 0, 0, 0, time.UTC)
+	clk := func() time.Time { return now }
+	ws := NewWebinars(db, clk, "test")
+	f := validFields()
+	f.StartsAt = day
+	w, err := ws.Create(context.Background(), newOrganizer(t, db), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.AddLineupEntry(context.Background(), w.ID, LineupInput{Role: "moderator", Person: PersonInput{Name: "Dannys Citra", Email: "dannys@example.id"}})
+	if w, err = ws.SetStatus(context.Background(), w.ID, models.StatusPublished); err != nil {
+		t.Fatal(err)
+	}
+	regs := NewRegistrations(db, clk, "test")
+	ids := map[string]uint{}
+	for _, p := range []struct{ name, email string }{
+		{"Siti Rahayu", "siti.rahayu@example.com"}, {"Budi Santoso", "budi.santoso@example.com"}, {"Dewi Lestari", "dewi.lestari@example.com"},
+		{"Agus Wibowo", "agus.wibowo@example.com"}, {"Rina Kusuma", "rina.kusuma@example.com"}, {"Ahmad Fauzi", "ahmad.fauzi@example.com"},
+		{"Eko Prasetyo", "eko.prasetyo@example.com"}, {"Sri Wahyuni", "sri.wahyuni@example.com"}, {"Joko Susilo", "joko.susilo@example.com"},
+	} {
+		res, err := regs.Register(context.Background(), w.ID, RegistrationInput{Name: p.name, Email: p.email, Phone: "081234560001",
+			RegencyCode: "3315", Consent: true, Source: "organizer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[strings.Fields(p.name)[0]] = res.Registration.ID
+	}
+	later := time.Date(2021, 8, 2, 8, 0, 0, 0, time.UTC)
+	return db, w, NewAttendance(db, func() time.Time { return later }), ids
+}
+
+func aug2(t *testing.T) time.Time {
+	jkt, _ := time.LoadLocation("Asia/Jakarta")
+	return time.Date(2021, 8, 2, 9, 0, 0, 0, jkt)
+}
+
+func attendanceOf(t *testing.T, db *models.DB, ids map[string]uint) map[string]models.Registration {
+	t.Helper()
+	out := map[string]models.Registration{}
+	for name, id := range ids {
+		var r models.Registration
+		db.R.First(&r, id)
+		out[name] = r
+	}
+	return out
+}
+
+// TestImportZoomSample checks the shared sample against its README.
+func TestImportZoomSample(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, ids := groboganEnv(t, aug2(t))
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "webinar-attendee-report.csv", readSample(t, "webinar-attendee-report.csv"), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := attendanceOf(t, db, ids)
+	want := map[string]struct {
+		minutes  float64
+		attended bool
+	}{
+		"Siti": {180, true}, "Budi": {176, true}, "Dewi": {160, true}, "Rina": {176, true}, "Eko": {150, true},
+		"Ahmad": {45, false}, "Agus": {30, false}, "Sri": {0, false}, "Joko": {0, false},
+	}
+	for name, wnt := range want {
+		r := got[name]
+		if r.AttendedMinutes != wnt.minutes || r.Attended == nil || *r.Attended != wnt.attended {
+			t.Errorf("%s: %.1f min attended=%v, want %.0f %v", name, r.AttendedMinutes, r.Attended, wnt.minutes, wnt.attended)
+		}
+	}
+	if p := got["Siti"].AttendedPercent; p != 98.9 {
+		t.Errorf("Siti's percent of the 182 actual minutes: %v", p)
+	}
+	if res.Attended != 5 || res.Matched != 9 || len(res.Unmatched) != 0 || len(res.WalkIns) != 0 || res.Speakers != 3 {
+		t.Errorf("result %+v", res)
+	}
+	var cur models.Webinar
+	db.R.First(&cur, w.ID)
+	if cur.ActualMinutes != 182 || cur.AttendanceKnownAt == nil {
+		t.Errorf("webinar actual %d known %v", cur.ActualMinutes, cur.AttendanceKnownAt)
+	}
+	// The same file again changes nothing; the meeting report of the same
+	// session adds no minutes.
+	again, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "copy.csv", readSample(t, "webinar-attendee-report.csv"), nil, false)
+	if err != nil || !again.Duplicate {
+		t.Fatalf("re-import: %+v %v", again, err)
+	}
+	if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "meeting.csv", readSample(t, "meeting-participants.csv"), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	after := attendanceOf(t, db, ids)
+	for name := range want {
+		if after[name].AttendedMinutes != got[name].AttendedMinutes {
+			t.Errorf("%s: %v minutes after the second report, %v before", name, after[name].AttendedMinutes, got[name].AttendedMinutes)
+		}
+	}
+	var reports int64
+	db.R.Model(&models.AttendanceReport{}).Count(&reports)
+	if reports != 2 {
+		t.Errorf("%d reports stored", reports)
+	}
+}
+
+func TestImportThresholdOverrideAndAudit(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, ids := groboganEnv(t, aug2(t))
+	low := 20
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "r.csv", readSample(t, "webinar-attendee-report.csv"), &low, false)
+	if err != nil || res.Attended != 6 {
+		t.Fatalf("20%% threshold: %+v %v", res, err)
+	}
+	if err := s.Override(ctx, &models.Organizer{ID: 1}, ids["Agus"], "present", ""); fieldsOf(t, err)["reason"] != "required" {
+		t.Errorf("override without a reason: %v", err)
+	}
+	if err := s.Override(ctx, &models.Organizer{ID: 1}, ids["Agus"], "present", "Hadir di lokasi, koneksi putus"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetOptions(ctx, w.ID, 97, false); err != nil {
+		t.Fatal(err)
+	}
+	got := attendanceOf(t, db, ids)
+	if !*got["Agus"].Attended || *got["Budi"].Attended || !*got["Siti"].Attended {
+		t.Errorf("after 97%%: Agus %v (override) Budi %v Siti %v", *got["Agus"].Attended, *got["Budi"].Attended, *got["Siti"].Attended)
+	}
+	audit, _ := s.Audit(ctx, ids["Agus"])
+	if len(audit) != 1 || !strings.HasPrefix(audit[0].Before, "absent, 30.0 min") || !strings.Contains(audit[0].After, "override present") || audit[0].OrganizerID == nil {
+		t.Errorf("audit %+v", audit)
+	}
+}
+
+func TestImportRejectsBadFilesAndMismatch(t *testing.T) {
+	ctx := context.Background()
+	jkt, _ := time.LoadLocation("Asia/Jakarta")
+	db, w, s, _ := groboganEnv(t, time.Date(2026, 12, 7, 9, 0, 0, 0, jkt))
+	for name, data := range map[string][]byte{
+		"empty": {}, "blank": []byte(" \n\n "), "png": {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d},
+		"bad time":        []byte("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\nA,a@x.id,31/02/2021 25:00,08/02/2021 10:00:00 AM,10,No\n"),
+		"negative":        []byte("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\nA,a@x.id,08/02/2021 11:00:00 AM,08/02/2021 10:00:00 AM,10,No\n"),
+		"unknown columns": []byte("foo,bar\n1,2\n"),
+	} {
+		_, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, name, data, nil, false)
+		if got := fieldsOf(t, err)["file"]; got != "report" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "old.csv", readSample(t, "webinar-attendee-report.csv"), nil, false)
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.Code != "report_mismatch" || len(ce.Details) == 0 {
+		t.Fatalf("a 2021 report for a 2026 webinar: %v", err)
+	}
+	var n int64
+	db.R.Model(&models.AttendanceReport{}).Count(&n)
+	if n != 0 {
+		t.Fatal("a refused report was stored")
+	}
+	if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "old.csv", readSample(t, "webinar-attendee-report.csv"), nil, true); err != nil {
+		t.Fatalf("forced: %v", err)
+	}
+}
+
+func TestUnmatchedSuggestionsAndWalkIns(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, ids := groboganEnv(t, aug2(t))
+	report := "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n" +
+		"Eko P.,,08/02/2021 09:15:00 AM,08/02/2021 11:45:00 AM,150,Yes\n" +
+		"Tamu Misterius,tamu@example.net,08/02/2021 09:00:00 AM,08/02/2021 12:00:00 PM,180,Yes\n"
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "m.csv", []byte(report), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unmatched) != 1 || res.Unmatched[0].Suggestions[0].RegistrationID != ids["Eko"] {
+		t.Fatalf("unmatched %+v", res.Unmatched)
+	}
+	if len(res.WalkIns) != 1 || res.WalkIns[0].Email != "tamu@example.net" {
+		t.Fatalf("walk-ins %+v", res.WalkIns)
+	}
+	res, err = s.Decide(ctx, &models.Organizer{ID: 1}, w.ID, res.Unmatched[0].Key, DecisionConfirm, ids["Eko"])
+	if err != nil || len(res.Unmatched) != 0 {
+		t.Fatalf("confirm: %+v %v", res, err)
+	}
+	res, err = s.Decide(ctx, &models.Organizer{ID: 1}, w.ID, res.WalkIns[0].Key, "walk-in", 0)
+	if err != nil || len(res.WalkIns) != 0 {
+		t.Fatalf("walk-in: %+v %v", res, err)
+	}
+	var walk models.Registration
+	if err := db.R.Where("email = ?", "tamu@example.net").First(&walk).Error; err != nil || walk.Source != "walk-in" || walk.Attended == nil || !*walk.Attended {
+		t.Errorf("walk-in registration %+v %v", walk, err)
+	}
+	got := attendanceOf(t, db, ids)
+	if got["Eko"].AttendedMinutes != 150 {
+		t.Errorf("Eko after confirmation: %v", got["Eko"].AttendedMinutes)
+	}
+}
+
+func TestAttendanceCodeAndCheckin(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, ids := groboganEnv(t, aug2(t))
+	org := &models.Organizer{ID: 1}
+	code, err := s.OpenCode(ctx, org, w.ID, 6, 10)
+	if err != nil || len(code.Code) != 6 {
+		t.Fatalf("code %+v %v", code, err)
+	}
+	var siti models.Registration
+	db.R.First(&siti, ids["Siti"])
+	if err := s.EnterCode(ctx, siti.Token, "WRONG1"); fieldsOf(t, err)["code"] != "code" {
+		t.Errorf("wrong code: %v", err)
+	}
+	if err := s.EnterCode(ctx, siti.Token, strings.ToLower(code.Code)); err != nil {
+		t.Fatal(err)
+	}
+	db.R.First(&siti, ids["Siti"])
+	if siti.CodeEnteredAt == nil || (siti.Attended != nil && *siti.Attended) {
+		t.Errorf("code recorded %v, counts as attendance only when the organizer says so: %v", siti.CodeEnteredAt, siti.Attended)
+	}
+	s.SetOptions(ctx, w.ID, 70, true)
+	db.R.First(&siti, ids["Siti"])
+	if siti.Attended == nil || !*siti.Attended {
+		t.Error("with codes counting, Siti attended")
+	}
+	token, err := s.CheckinToken(ctx, ids["Budi"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.CheckIn(ctx, org, w.ID, token, 0)
+	if err != nil || first.Already || first.Name != "Budi Santoso" {
+		t.Fatalf("check-in %+v %v", first, err)
+	}
+	second, err := s.CheckIn(ctx, org, w.ID, token, 0)
+	if err != nil || !second.Already || !second.At.Equal(first.At) {
+		t.Fatalf("second scan %+v %v", second, err)
+	}
+	forged := strings.Replace(token, "."+strings.Split(token, ".")[1]+".", ".9999.", 1)
+	for _, bad := range []string{forged, token + "x", "hello", "SINAU1.1.AAAA"} {
+		if _, err := s.CheckIn(ctx, org, w.ID, bad, 0); !errors.Is(err, ErrBadTicket) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	c, _ := s.CheckinStatus(ctx, w.ID)
+	if c.CheckedIn != 1 || c.Registered != 9 {
+		t.Errorf("counts %+v", c)
+	}
+}
