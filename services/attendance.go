@@ -871,10 +871,12 @@ func (s Stats) Rate() float64 { return GroupStat{Registered: s.Registered, Atten
 func (s *Attendance) StatsFor(ctx context.Context, webinarID uint) (*Stats, error) {
 	st := &Stats{}
 	db := s.db.R.WithContext(ctx)
+	var total GroupStat
 	if err := db.Raw(`SELECT COUNT(*) AS registered, COALESCE(SUM(attended = 1), 0) AS attended FROM registrations WHERE webinar_id = ? AND status = ?`,
-		webinarID, models.RegRegistered).Scan(st).Error; err != nil {
+		webinarID, models.RegRegistered).Scan(&total).Error; err != nil {
 		return nil, err
 	}
+	st.Registered, st.Attended = total.Registered, total.Attended
 	if err := db.Raw(`SELECT COALESCE(c.name, '') AS name, COUNT(*) AS registered, COALESCE(SUM(r.attended = 1), 0) AS attended
 		FROM registrations r LEFT JOIN channels c ON c.id = r.channel_id WHERE r.webinar_id = ? AND r.status = ?
 		GROUP BY r.channel_id ORDER BY attended DESC, registered DESC`, webinarID, models.RegRegistered).Scan(&st.ByChannel).Error; err != nil {

@@ -1,0 +1,215 @@
+package handlers
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sinau/models"
+	"sinau/services"
+)
+
+func multipartBody(t *testing.T, fields map[string]string, filename string, data []byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	if filename != "" {
+		fw, _ := w.CreateFormFile("file", filename)
+		fw.Write(data)
+	}
+	w.Close()
+	return &buf, w.FormDataContentType()
+}
+
+// pastWebinar moves demo webinar 1 to the day of the shared Zoom sample.
+func pastWebinar(t *testing.T, s *testServer) {
+	t.Helper()
+	start := time.Date(2021, 8, 2, 2, 0, 0, 0, time.UTC)
+	if err := s.db.W.Exec(`UPDATE webinars SET starts_at = ?, ends_at = ? WHERE id = 1`, start, start.Add(3*time.Hour)).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][2]string{{"Siti Rahayu", "siti.rahayu@example.com"}, {"Budi Santoso", "budi.santoso@example.com"}, {"Eko Prasetyo", "eko@example.com"}} {
+		now := time.Now()
+		if err := s.db.W.Create(&models.Registration{WebinarID: 1, Token: services.NewToken(), Status: models.RegRegistered, Name: p[0], Email: p[1],
+			Answers: "{}", Lang: "id", Source: "organizer", ConsentAt: now, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAttendanceImportThroughPageAndAPI(t *testing.T) {
+	s := newTestServer(t, map[string]string{"SINAU_UPLOAD_MAX_MB": "1"})
+	pastWebinar(t, s)
+	sample, err := os.ReadFile("../../shared/testdata/zoom/webinar-attendee-report.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.client(t)
+	c.loginDemo()
+	page := "/organizer/webinars/1/attendance"
+	csrf := csrfField.FindStringSubmatch(c.get(page).body)[1]
+	body, ct := multipartBody(t, map[string]string{"_csrf": csrf}, "../../etc/passwd", sample)
+	res := c.do("POST", page+"/import", body, map[string]string{"Content-Type": ct})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("import: %d", res.status)
+	}
+	show := c.get(page)
+	if !strings.Contains(show.body, `id="attended-count">3<`) || !strings.Contains(show.body, "<td>passwd</td>") {
+		t.Errorf("attendance page after import: %s", between(show.body, `class="stats"`, "</div>"))
+	}
+	if r := c.get("/organizer/webinars/1/registrations"); !strings.Contains(r.body, "<td>180</td><td>98.9</td>") {
+		t.Error("registrants table lacks minutes and percent")
+	}
+	token := apiToken(t, c)
+	// Through the API: a bad file, then a file too big, then JSON results.
+	bad, ct := multipartBody(t, nil, "x.csv", []byte("\x89PNG\r\n\x1a\n\x00\x00"))
+	r := c.do("POST", "/api/v1/webinars/1/attendance/reports", bad, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+	if r.status != 422 || decode[errorBody](t, r).Error.Fields["file"] == "" {
+		t.Errorf("PNG as a report: %d %s", r.status, r.body)
+	}
+	big, ct := multipartBody(t, nil, "big.csv", bytes.Repeat([]byte("a,b\n"), 600_000))
+	r = c.do("POST", "/api/v1/webinars/1/attendance/reports", big, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+	if r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("2.4 MB with a 1 MB limit: %d", r.status)
+	}
+	meeting, _ := os.ReadFile("../../shared/testdata/zoom/meeting-participants.csv")
+	body, ct = multipartBody(t, map[string]string{"threshold_percent": "80"}, "meeting.csv", meeting)
+	r = c.do("POST", "/api/v1/webinars/1/attendance/reports", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+	if r.status != 201 || !strings.Contains(r.body, `"attended":3`) {
+		t.Errorf("API import: %d %s", r.status, r.body)
+	}
+	list := decode[struct {
+		Items []struct {
+			Email    string
+			Minutes  float64
+			Attended *bool
+		}
+	}](t, c.json("GET", "/api/v1/webinars/1/attendance", token, ""))
+	found := false
+	for _, it := range list.Items {
+		if it.Email == "budi.santoso@example.com" {
+			found = it.Minutes == 176 && it.Attended != nil && *it.Attended
+		}
+	}
+	if !found {
+		t.Errorf("attendance list %+v", list.Items)
+	}
+	// A report of another day is refused with its warnings, unless forced.
+	s.db.W.Exec(`UPDATE webinars SET starts_at = ?, ends_at = ? WHERE id = 2`, time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC))
+	body, ct = multipartBody(t, nil, "r.csv", sample)
+	r = c.do("POST", "/api/v1/webinars/2/attendance/reports", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+	if e := decode[errorBody](t, r); r.status != 409 || e.Error.Code != "report_mismatch" || !strings.Contains(r.body, `"warnings":[`) {
+		t.Errorf("mismatch: %d %s", r.status, r.body)
+	}
+	body, ct = multipartBody(t, map[string]string{"force": "true"}, "r.csv", sample)
+	if r := c.do("POST", "/api/v1/webinars/2/attendance/reports", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token}); r.status != 201 {
+		t.Errorf("forced: %d %s", r.status, r.body)
+	}
+}
+
+func TestDoorCheckinWithRealQR(t *testing.T) {
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("SINAU_TEST_REQUIRE") == "1" {
+			t.Fatal("zbarimg (zbar-tools) is needed")
+		}
+		t.Skip("zbarimg not installed")
+	}
+	s := newTestServer(t, nil)
+	// The Jayapura demo webinar is hybrid: its tickets carry a QR code.
+	visitor := s.client(t)
+	v := regValues("Yohanes", "yohanes@example.org")
+	res := visitor.postForm("/webinars/demo-jayapura-keamanan-digital", "/webinars/demo-jayapura-keamanan-digital/register", v)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("register: %d", res.status)
+	}
+	if page := visitor.get(res.location); !strings.Contains(page.body, `id="ticket-qr"`) {
+		t.Fatal("no QR code on the registration page of a hybrid webinar")
+	}
+	png := visitor.get(res.location + "/qr.png")
+	if png.status != 200 || png.header.Get("Content-Type") != "image/png" {
+		t.Fatalf("qr.png: %d", png.status)
+	}
+	file := filepath.Join(t.TempDir(), "qr.png")
+	os.WriteFile(file, []byte(png.body), 0o600)
+	out, err := exec.Command(zbar, "--raw", "-q", file).Output()
+	if err != nil {
+		t.Fatalf("zbarimg: %v", err)
+	}
+	token := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(token, "SINAU1.") {
+		t.Fatalf("QR holds %q", token)
+	}
+	admin := s.client(t)
+	admin.loginDemo()
+	admin.postForm("/organizer/accounts/new", "/organizer/accounts", url.Values{"name": {"Petugas Pintu"}, "email": {"pintu@example.org"}, "password": {"rahasia-pintu-1"}, "role": {"checkin"}})
+	staff := s.client(t)
+	staff.login("pintu@example.org", "rahasia-pintu-1")
+	if r := staff.get("/organizer"); r.status != http.StatusSeeOther || r.location != "/organizer/checkin" {
+		t.Errorf("staff dashboard: %d %q", r.status, r.location)
+	}
+	for _, p := range []string{"/organizer/webinars/3", "/organizer/webinars/3/registrations", "/organizer/webinars/3/export/csv", "/organizer/people"} {
+		if r := staff.get(p); r.status != http.StatusForbidden {
+			t.Errorf("staff opened %s: %d", p, r.status)
+		}
+	}
+	if r := staff.get("/organizer/checkin"); !strings.Contains(r.body, "Aman bertransaksi") {
+		t.Error("check-in home lacks the webinar")
+	}
+	page := "/organizer/webinars/3/checkin"
+	first := staff.postForm(page, page, url.Values{"token": {token}})
+	if first.status != 200 || !strings.Contains(first.body, `"status":"ok"`) || !strings.Contains(first.body, `"checked_in":1`) {
+		t.Fatalf("scan: %d %s", first.status, first.body)
+	}
+	second := staff.postForm(page, page, url.Values{"token": {token}})
+	if !strings.Contains(second.body, `"status":"already"`) || !strings.Contains(second.body, "sudah registrasi ulang pukul") {
+		t.Errorf("second scan: %s", second.body)
+	}
+	if r := staff.postForm(page, "/organizer/webinars/1/checkin", url.Values{"token": {token}}); r.status != 409 {
+		t.Errorf("ticket of another webinar: %d %s", r.status, r.body)
+	}
+	hits := staff.get(page + "/search?q=yoh")
+	if !strings.Contains(hits.body, `"name":"Yohanes"`) || strings.Contains(hits.body, "yohanes@example.org") {
+		t.Errorf("search shows %s", hits.body)
+	}
+}
+
+func TestAttendanceCodeOnRegistrationPage(t *testing.T) {
+	s := newTestServer(t, nil)
+	visitor := s.client(t)
+	res := visitor.postForm(grobogan, grobogan+"/register", regValues("Siti", "siti@example.org"))
+	// The webinar is now under way.
+	s.db.W.Exec(`UPDATE webinars SET starts_at = ?, ends_at = ? WHERE id = 1`, testNow.Add(-time.Hour), testNow.Add(time.Hour))
+	org := s.client(t)
+	org.loginDemo()
+	page := "/organizer/webinars/1/attendance"
+	if r := org.postForm(page, page+"/codes", url.Values{"length": {"6"}, "minutes": {"10"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("open code: %d", r.status)
+	}
+	code := between(org.get(page).body, `id="open-code">`, "<")
+	if len(code) != 6 {
+		t.Fatalf("code %q", code)
+	}
+	mine := visitor.get(res.location)
+	if !strings.Contains(mine.body, `id="code-input"`) {
+		t.Fatal("no code form on the registration page during the session")
+	}
+	visitor.postForm(res.location, res.location+"/code", url.Values{"code": {"XXXXXX"}})
+	if r := visitor.get(res.location); !strings.Contains(r.body, "Kode salah") {
+		t.Error("wrong code accepted silently")
+	}
+	visitor.postForm(res.location, res.location+"/code", url.Values{"code": {strings.ToLower(code)}})
+	if r := visitor.get(res.location); !strings.Contains(r.body, "sudah tercatat") {
+		t.Error("right code not recorded")
+	}
+}
