@@ -865,7 +865,9 @@ func (g GroupStat) Rate() float64 {
 }
 
 // Rate is the overall attendance rate in percent.
-func (s Stats) Rate() float64 { return GroupStat{Registered: s.Registered, Attended: s.Attended}.Rate() }
+func (s Stats) Rate() float64 {
+	return GroupStat{Registered: s.Registered, Attended: s.Attended}.Rate()
+}
 
 // StatsFor computes a webinar's attendance figures.
 func (s *Attendance) StatsFor(ctx context.Context, webinarID uint) (*Stats, error) {
