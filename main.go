@@ -86,9 +86,11 @@ func serve(ctx context.Context, cfg *config.Config, db *models.DB, logger *slog.
 	templates, _ := fs.Sub(assets, "templates")
 	static, _ := fs.Sub(assets, "static")
 	emails, _ := fs.Sub(templates, "emails")
+	tickets := services.NewAttendance(db, time.Now)
 	mail, err := mailer.New(mailer.Config{
 		DB: db, Catalog: cat, Templates: emails, BaseURL: cfg.BaseURL, From: cfg.MailFrom, SMTP: cfg.SMTPURL,
 		Workers: cfg.MailWorkers, Rate: cfg.MailRate, HourlyCap: cfg.MailHourlyCap, Now: time.Now, Logger: logger,
+		TicketToken: tickets.CheckinToken,
 	})
 	if err != nil {
 		return err

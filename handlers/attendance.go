@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"sinau/attendance"
 	"sinau/models"
 	"sinau/services"
 )
@@ -64,7 +65,7 @@ func (a *App) renderAttendance(c echo.Context, status int, w *models.Webinar, re
 		open = &codes[0]
 	}
 	p := a.page(c, a.cat.T(lang(c), "attendance.title"), map[string]any{"W": w, "Stats": stats, "Reports": reports, "Result": res,
-		"Codes": codes, "OpenCode": open, "Warnings": warnings})
+		"Codes": codes, "OpenCode": open, "Warnings": warnings, "Mapping": c.Get("mapping")})
 	p.Errors = errs
 	return a.render(c, status, "organizer/attendance", p)
 }
@@ -100,6 +101,11 @@ func (a *App) importReport(c echo.Context) error {
 		if errors.As(err, &ce) && ce.Code == "report_mismatch" {
 			return a.renderAttendance(c, http.StatusConflict, w, nil, nil, ce.Details)
 		}
+		var nm *services.NeedsMapping
+		if errors.As(err, &nm) {
+			c.Set("mapping", nm)
+			return a.renderAttendance(c, http.StatusUnprocessableEntity, w, nil, map[string]string{"file": a.cat.T(lang(c), "attendance.needs_mapping")}, nil)
+		}
 		errs, err := a.formErrors(c, err)
 		if err != nil {
 			return err
@@ -124,7 +130,12 @@ func (a *App) importFrom(c echo.Context, w *models.Webinar) (*services.ImportRes
 		return nil, err
 	}
 	force := c.FormValue("force") == "true" || c.FormValue("force") == "on"
-	return a.attendance.Import(c.Request().Context(), currentUser(c), w.ID, name, data, threshold, force)
+	var mapping *attendance.Mapping
+	if m := (attendance.Mapping{Name: c.FormValue("map_name"), Email: c.FormValue("map_email"), Join: c.FormValue("map_join"),
+		Leave: c.FormValue("map_leave"), Minutes: c.FormValue("map_minutes")}); m != (attendance.Mapping{}) {
+		mapping = &m
+	}
+	return a.attendance.Import(c.Request().Context(), currentUser(c), w.ID, name, data, threshold, force, mapping)
 }
 
 func (a *App) decideAttendance(c echo.Context) error {
@@ -348,6 +359,10 @@ func (a *App) apiImportReport(c echo.Context) error {
 		return err
 	}
 	res, err := a.importFrom(c, w)
+	var nm *services.NeedsMapping
+	if errors.As(err, &nm) {
+		return &services.ValidationError{Fields: map[string]services.FieldError{"file": {Code: "needs_mapping", Args: []any{strings.Join(nm.Columns, ", ")}}}}
+	}
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +213,49 @@ func TestAttendanceCodeOnRegistrationPage(t *testing.T) {
 	visitor.postForm(res.location, res.location+"/code", url.Values{"code": {strings.ToLower(code)}})
 	if r := visitor.get(res.location); !strings.Contains(r.body, "sudah tercatat") {
 		t.Error("right code not recorded")
+	}
+}
+
+// TestThreeHundredArrivals checks in 300 people one scan after another, as
+// a door does, and reports the time per scan.
+func TestThreeHundredArrivals(t *testing.T) {
+	s := newTestServer(t, nil)
+	now := time.Now()
+	for i := range 300 {
+		if err := s.db.W.Create(&models.Registration{WebinarID: 3, Token: services.NewToken(), Status: models.RegRegistered,
+			Name: "Peserta " + strconv.Itoa(i), Email: "p" + strconv.Itoa(i) + "@example.org", Answers: "{}", Lang: "id", Source: "web",
+			ConsentAt: now, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []uint
+	s.db.R.Model(&models.Registration{}).Where("webinar_id = 3").Order("id").Pluck("id", &ids)
+	c := s.client(t)
+	c.loginDemo()
+	page := "/organizer/webinars/3/checkin"
+	csrf := csrfField.FindStringSubmatch(c.get(page).body)[1]
+	var worst time.Duration
+	start := time.Now()
+	for _, id := range ids {
+		tok, err := s.app.attendance.CheckinToken(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		r := c.do("POST", page, strings.NewReader(url.Values{"token": {tok}, "_csrf": {csrf}}.Encode()),
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		worst = max(worst, time.Since(t0))
+		if r.status != 200 || !strings.Contains(r.body, `"status":"ok"`) {
+			t.Fatalf("scan %d: %d %s", id, r.status, r.body)
+		}
+	}
+	total := time.Since(start)
+	t.Logf("300 check-ins in %v (%.1f ms each, slowest %v); the target is 300 in 15 minutes", total, float64(total.Milliseconds())/300, worst)
+	if total > time.Minute {
+		t.Errorf("300 check-ins took %v", total)
+	}
+	counts, _ := s.app.attendance.CheckinStatus(context.Background(), 3)
+	if counts.CheckedIn != 300 {
+		t.Errorf("checked in %d", counts.CheckedIn)
 	}
 }

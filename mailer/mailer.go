@@ -44,6 +44,9 @@ type Config struct {
 	// PauseAfter consecutive failed attempts pause sending until an
 	// organizer resumes it; 0 means 25.
 	PauseAfter int
+	// TicketToken gives the signed check-in token of a registration, put
+	// in a QR code in mail for webinars with a venue; nil means no QR.
+	TicketToken func(ctx context.Context, registrationID uint) (string, error)
 }
 
 // Mailer renders and sends the outbox.
@@ -70,6 +73,7 @@ func New(cfg Config) (*Mailer, error) {
 		cfg.PauseAfter = 25
 	}
 	r, err := newRenderer(cfg.Templates, cfg.Catalog, cfg.BaseURL, cfg.DB, cfg.Now)
+	r.ticketToken = cfg.TicketToken
 	if err != nil {
 		return nil, err
 	}
@@ -341,6 +345,10 @@ func (m *Mailer) build(msg *models.MailMessage, r *Rendered) *gomail.Message {
 	gm.SetDateHeader("Date", m.cfg.Now())
 	gm.SetBody("text/plain", r.Text)
 	gm.AddAlternative("text/html", r.HTML)
+	if r.QR != nil {
+		qr := r.QR
+		gm.Embed(QRName, gomail.SetCopyFunc(func(w io.Writer) error { _, err := w.Write(qr); return err }))
+	}
 	if r.ICS != nil {
 		data := r.ICS
 		gm.Attach("invite.ics",

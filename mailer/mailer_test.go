@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -422,5 +423,34 @@ func TestRenderEveryKindInBothLanguages(t *testing.T) {
 	can, _ := m.Render(context.Background(), &models.MailMessage{Kind: services.KindCancelled, Lang: "id", WebinarID: &e.w.ID, RegistrationID: &reg.ID})
 	if !strings.Contains(string(can.ICS), "METHOD:CANCEL") {
 		t.Error("cancellation without a CANCEL invite")
+	}
+}
+
+func TestTicketQRInMailForVenues(t *testing.T) {
+	e := newEnv(t, 0)
+	e.register(t, 1)
+	m := e.mailer(t, nil)
+	m.r.ticketToken = func(_ context.Context, id uint) (string, error) { return fmt.Sprintf("SINAU1.%d.sig", id), nil }
+	var reg models.Registration
+	e.db.R.First(&reg)
+	msg := &models.MailMessage{Kind: services.KindConfirmation, Lang: "id", WebinarID: &e.w.ID, RegistrationID: &reg.ID}
+	online, err := m.Render(context.Background(), msg)
+	if err != nil || online.QR != nil {
+		t.Fatalf("an online webinar's mail has a QR code: %v", err)
+	}
+	e.db.W.Exec(`UPDATE webinars SET platform = 'hybrid', venue = 'Pendopo Kabupaten' WHERE id = ?`, e.w.ID)
+	venue, err := m.Render(context.Background(), msg)
+	if err != nil || len(venue.QR) == 0 || !strings.Contains(venue.HTML, `src="cid:ticket-qr.png"`) || !strings.Contains(venue.Text, "Pendopo Kabupaten") {
+		t.Fatalf("hybrid webinar mail: qr %d bytes, err %v", len(venue.QR), err)
+	}
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		return
+	}
+	file := filepath.Join(t.TempDir(), "qr.png")
+	os.WriteFile(file, venue.QR, 0o600)
+	out, err := exec.Command(zbar, "--raw", "-q", file).Output()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("SINAU1.%d.sig", reg.ID) {
+		t.Errorf("QR reads %q (%v)", out, err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
+	qrcode "github.com/skip2/go-qrcode"
 	"github.com/yuin/goldmark"
 
 	"sinau/calendar"
@@ -32,8 +33,12 @@ type Rendered struct {
 	HTML    string
 	ICS     []byte // attached as invite.ics when not nil
 	Method  string // the calendar method of ICS
+	QR      []byte // ticket QR code (PNG), embedded as cid:ticket-qr.png
 	Headers map[string]string
 }
+
+// QRName is the content id of the embedded ticket QR code.
+const QRName = "ticket-qr.png"
 
 // renderer builds messages from the email template and the catalog.
 type renderer struct {
@@ -43,6 +48,8 @@ type renderer struct {
 	baseURL *url.URL
 	db      *models.DB
 	now     func() time.Time
+
+	ticketToken func(ctx context.Context, registrationID uint) (string, error)
 }
 
 func newRenderer(tfs fs.FS, cat *i18n.Catalog, base *url.URL, db *models.DB, now func() time.Time) (*renderer, error) {
@@ -74,6 +81,7 @@ type emailData struct {
 	ButtonText string
 	GoogleURL  string
 	HasICS     bool
+	HasQR      bool
 	cat        *i18n.Catalog
 }
 
@@ -198,6 +206,16 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 		switch {
 		case w != nil && registered && m.Kind != services.KindRegCancelled && w.Status == models.StatusPublished:
 			invite(calendar.MethodPublish)
+			if w.HasVenue() && r.ticketToken != nil {
+				tok, err := r.ticketToken(ctx, reg.ID)
+				if err != nil {
+					return nil, err
+				}
+				if out.QR, err = qrcode.Encode(tok, qrcode.Medium, 256); err != nil {
+					return nil, err
+				}
+				d.HasQR = true
+			}
 		case w != nil && m.Kind == services.KindRegCancelled:
 			// Takes the entry the confirmation put there out of the calendar.
 			invite(calendar.MethodCancel)

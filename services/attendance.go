@@ -84,7 +84,7 @@ const suggestAt = 0.6
 // either all of it counts or none. The same file imported twice changes
 // nothing. A report whose dates do not fit the webinar is refused with its
 // warnings unless force is set.
-func (s *Attendance) Import(ctx context.Context, actor *models.Organizer, webinarID uint, filename string, data []byte, threshold *int, force bool) (*ImportResult, error) {
+func (s *Attendance) Import(ctx context.Context, actor *models.Organizer, webinarID uint, filename string, data []byte, threshold *int, force bool, mapping *attendance.Mapping) (*ImportResult, error) {
 	var w models.Webinar
 	if err := s.db.R.WithContext(ctx).First(&w, webinarID).Error; err != nil {
 		return nil, notFound(err)
@@ -108,7 +108,11 @@ func (s *Attendance) Import(ctx context.Context, actor *models.Organizer, webina
 	var rep *attendance.Report
 	if dup == 0 {
 		var err error
-		rep, err = attendance.Parse(bytes.NewReader(data), w.Location(), nil)
+		rep, err = attendance.Parse(bytes.NewReader(data), w.Location(), mapping)
+		var uf *attendance.UnknownFormatError
+		if errors.As(err, &uf) && len(uf.Header) > 0 {
+			return nil, &NeedsMapping{Columns: uf.Header, Missing: uf.Missing}
+		}
 		if err != nil {
 			return nil, Invalid("file", "report", err.Error())
 		}
@@ -148,6 +152,15 @@ func (s *Attendance) Import(ctx context.Context, actor *models.Organizer, webina
 	}
 	return res, nil
 }
+
+// NeedsMapping is a CSV that is no known report: the caller must say which
+// of its columns hold the name, email, times and minutes.
+type NeedsMapping struct {
+	Columns []string
+	Missing []string
+}
+
+func (e *NeedsMapping) Error() string { return "report needs a column mapping" }
 
 // reportWarnings compares a report's dates with its webinar's.
 func reportWarnings(w *models.Webinar, rep *attendance.Report) []string {

@@ -43,7 +43,7 @@ func TestImport10kRowsFastEnough(t *testing.T) {
 	db, w, s, _ := groboganEnv(t, aug2(t))
 	data := bigReport(t, db, w.ID, 10000)
 	start := time.Now()
-	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "big.csv", data, nil, false)
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "big.csv", data, nil, false, nil)
 	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func BenchmarkImport10k(b *testing.B) {
 		db, w, s, _ := groboganEnv(&testing.T{}, aug2(&testing.T{}))
 		data := bigReport(b, db, w.ID, 10000)
 		b.StartTimer()
-		if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "big.csv", data, nil, false); err != nil {
+		if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "big.csv", data, nil, false, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sinau/attendance"
 	"sinau/models"
 )
 
@@ -78,7 +79,7 @@ func attendanceOf(t *testing.T, db *models.DB, ids map[string]uint) map[string]m
 func TestImportZoomSample(t *testing.T) {
 	ctx := context.Background()
 	db, w, s, ids := groboganEnv(t, aug2(t))
-	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "webinar-attendee-report.csv", readSample(t, "webinar-attendee-report.csv"), nil, false)
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "webinar-attendee-report.csv", readSample(t, "webinar-attendee-report.csv"), nil, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +110,11 @@ func TestImportZoomSample(t *testing.T) {
 	}
 	// The same file again changes nothing; the meeting report of the same
 	// session adds no minutes.
-	again, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "copy.csv", readSample(t, "webinar-attendee-report.csv"), nil, false)
+	again, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "copy.csv", readSample(t, "webinar-attendee-report.csv"), nil, false, nil)
 	if err != nil || !again.Duplicate {
 		t.Fatalf("re-import: %+v %v", again, err)
 	}
-	if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "meeting.csv", readSample(t, "meeting-participants.csv"), nil, false); err != nil {
+	if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "meeting.csv", readSample(t, "meeting-participants.csv"), nil, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	after := attendanceOf(t, db, ids)
@@ -133,7 +134,7 @@ func TestImportThresholdOverrideAndAudit(t *testing.T) {
 	ctx := context.Background()
 	db, w, s, ids := groboganEnv(t, aug2(t))
 	low := 20
-	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "r.csv", readSample(t, "webinar-attendee-report.csv"), &low, false)
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "r.csv", readSample(t, "webinar-attendee-report.csv"), &low, false, nil)
 	if err != nil || res.Attended != 6 {
 		t.Fatalf("20%% threshold: %+v %v", res, err)
 	}
@@ -164,24 +165,34 @@ func TestImportRejectsBadFilesAndMismatch(t *testing.T) {
 		"empty": {}, "blank": []byte(" \n\n "), "png": {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d},
 		"bad time":        []byte("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\nA,a@x.id,31/02/2021 25:00,08/02/2021 10:00:00 AM,10,No\n"),
 		"negative":        []byte("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\nA,a@x.id,08/02/2021 11:00:00 AM,08/02/2021 10:00:00 AM,10,No\n"),
-		"unknown columns": []byte("foo,bar\n1,2\n"),
 	} {
-		_, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, name, data, nil, false)
+		_, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, name, data, nil, false, nil)
 		if got := fieldsOf(t, err)["file"]; got != "report" {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	_, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "old.csv", readSample(t, "webinar-attendee-report.csv"), nil, false)
+	custom := []byte("Peserta,Surel,Lama (menit)\nSiti Rahayu,siti.rahayu@example.com,150\n")
+	_, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "lain.csv", custom, nil, false, nil)
+	var nm *NeedsMapping
+	if !errors.As(err, &nm) || strings.Join(nm.Columns, "|") != "Peserta|Surel|Lama (menit)" {
+		t.Fatalf("unknown columns: %v", err)
+	}
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "lain.csv", custom, nil, false,
+		&attendance.Mapping{Name: "Peserta", Email: "Surel", Minutes: "Lama (menit)"})
+	if err != nil || res.Matched != 1 {
+		t.Fatalf("with a mapping: %+v %v", res, err)
+	}
+	_, err = s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "old.csv", readSample(t, "webinar-attendee-report.csv"), nil, false, nil)
 	var ce *ConflictError
 	if !errors.As(err, &ce) || ce.Code != "report_mismatch" || len(ce.Details) == 0 {
 		t.Fatalf("a 2021 report for a 2026 webinar: %v", err)
 	}
 	var n int64
 	db.R.Model(&models.AttendanceReport{}).Count(&n)
-	if n != 0 {
-		t.Fatal("a refused report was stored")
+	if n != 1 {
+		t.Fatalf("%d reports stored: a refused report was kept", n)
 	}
-	if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "old.csv", readSample(t, "webinar-attendee-report.csv"), nil, true); err != nil {
+	if _, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "old.csv", readSample(t, "webinar-attendee-report.csv"), nil, true, nil); err != nil {
 		t.Fatalf("forced: %v", err)
 	}
 }
@@ -192,7 +203,7 @@ func TestUnmatchedSuggestionsAndWalkIns(t *testing.T) {
 	report := "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n" +
 		"Eko P.,,08/02/2021 09:15:00 AM,08/02/2021 11:45:00 AM,150,Yes\n" +
 		"Tamu Misterius,tamu@example.net,08/02/2021 09:00:00 AM,08/02/2021 12:00:00 PM,180,Yes\n"
-	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "m.csv", []byte(report), nil, false)
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "m.csv", []byte(report), nil, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
