@@ -12,6 +12,7 @@ import (
 	"sinau/mailer"
 	"sinau/models"
 	"sinau/services"
+	"sinau/uploads"
 )
 
 // Deps is everything the HTTP layer needs, built in main.
@@ -53,12 +54,17 @@ type App struct {
 	scheduler  *services.Scheduler
 	announce   *services.Announcements
 	attendance *services.Attendance
+	speakers   *services.Speakers
 	mailer     *mailer.Mailer
 }
 
 // New builds the App, parsing every template so a broken one fails here.
 func New(d Deps) (*App, error) {
 	v, err := loadViews(d.Templates, d.Static)
+	if err != nil {
+		return nil, err
+	}
+	store, err := uploads.NewStore(d.Config.UploadDir())
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +81,7 @@ func New(d Deps) (*App, error) {
 		scheduler:  services.NewScheduler(d.DB, d.Now, d.Config.BaseURL.Hostname()),
 		announce:   services.NewAnnouncements(d.DB, d.Now, d.Config.BaseURL.Hostname()),
 		attendance: services.NewAttendance(d.DB, d.Now),
+		speakers:   services.NewSpeakers(d.DB, d.Now, d.Config.BaseURL.Hostname(), store, int64(d.Config.UploadMaxMB)<<20),
 		mailer:     d.Mailer,
 	}, nil
 }

@@ -53,6 +53,8 @@ func classify(err error) (status int, code string) {
 		return http.StatusUnauthorized, "bad_credentials"
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized, "unauthorized"
+	case errors.Is(err, services.ErrFileTooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
@@ -97,6 +99,9 @@ func (a *App) handleError(err error, c echo.Context) {
 			"method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
 	}
 	msg := a.cat.T(l, "error."+code)
+	if code == "too_large" {
+		msg = a.cat.T(l, "error.too_large", a.cfg.UploadMaxMB)
+	}
 	if isAPI(c) {
 		body := apiError{Error: apiErrorBody{Code: code, Message: msg}}
 		var ve *services.ValidationError

@@ -287,7 +287,7 @@ func (a *App) runSheet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, "organizer/runsheet", a.page(c, w.Title, map[string]any{"W": w}))
+	return a.renderRunSheet(c, http.StatusOK, w, nil)
 }
 
 func (a *App) addLineupEntry(c echo.Context) error {

@@ -52,7 +52,11 @@ func (a *App) renderWebinarPage(c echo.Context, status int, w *models.Webinar, f
 		return err
 	}
 	groups, others := groupLineup(w)
-	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others, "RegForm": form, "Notice": notice,
+	mats, err := a.speakers.Materials(c.Request().Context(), w.ID, services.ViewerPublic)
+	if err != nil {
+		return err
+	}
+	p := a.page(c, w.Title, map[string]any{"W": w, "Groups": groups, "Others": others, "RegForm": form, "Notice": notice, "Materials": mats,
 		"Full": w.Capacity > 0 && w.RegisteredCount >= w.Capacity, "Left": w.Capacity - w.RegisteredCount})
 	p.Form, p.Errors = f, errs
 	return a.render(c, status, "public/webinar", p)
@@ -141,7 +145,15 @@ func (a *App) registrationPage(c echo.Context) error {
 	}
 	regURL := a.cfg.BaseURL.String() + "/registrations/" + reg.Token
 	ev := mailer.Event(w, regURL, a.now(), a.cfg.BaseURL.Hostname(), mailer.Where(a.cat, lang(c), w))
-	p := a.page(c, w.Title, map[string]any{"R": reg, "W": w, "Position": pos, "GoogleURL": calendar.GoogleURL(ev),
+	viewer := services.ViewerPublic
+	if reg.Status == models.RegRegistered {
+		viewer = services.ViewerRegistrant
+	}
+	mats, err := a.speakers.Materials(c.Request().Context(), w.ID, viewer)
+	if err != nil {
+		return err
+	}
+	p := a.page(c, w.Title, map[string]any{"R": reg, "W": w, "Position": pos, "GoogleURL": calendar.GoogleURL(ev), "Materials": mats,
 		"CanCancel": reg.Status != models.RegCancelled && a.now().Before(w.StartsAt) && w.Status == models.StatusPublished,
 		"ShowJoin":  reg.Status == models.RegRegistered && w.Status == models.StatusPublished && w.JoinURL != ""})
 	return a.render(c, http.StatusOK, "public/registration", p)

@@ -60,20 +60,31 @@ func loadViews(tfs, sfs fs.FS) (*views, error) {
 			}
 			return *s
 		},
-		"pillars":     func() []string { return models.Pillars },
-		"roles":       func() []string { return models.LineupRoles },
-		"audiences":   func() []string { return models.Audiences },
-		"platforms":   func() []string { return models.Platforms },
-		"zones":       regions.Zones,
-		"provinces":   regions.Provinces,
-		"regencies":   regions.Regencies,
-		"languages":   func() []string { return i18n.Supported },
-		"genders":     func() []string { return models.Genders },
-		"ageRanges":   func() []string { return models.AgeRanges },
-		"occupations": func() []string { return models.Occupations },
-		"choices":     func(q models.Question) []string { return services.QuestionChoices(&q) },
-		"list":        func(s ...string) []string { return s },
-		"deref_bool":  func(p *bool) bool { return p != nil && *p },
+		"pillars":      func() []string { return models.Pillars },
+		"roles":        func() []string { return models.LineupRoles },
+		"audiences":    func() []string { return models.Audiences },
+		"platforms":    func() []string { return models.Platforms },
+		"zones":        regions.Zones,
+		"provinces":    regions.Provinces,
+		"regencies":    regions.Regencies,
+		"languages":    func() []string { return i18n.Supported },
+		"genders":      func() []string { return models.Genders },
+		"ageRanges":    func() []string { return models.AgeRanges },
+		"occupations":  func() []string { return models.Occupations },
+		"choices":      func(q models.Question) []string { return services.QuestionChoices(&q) },
+		"list":         func(s ...string) []string { return s },
+		"segmentKinds": func() []string { return models.SegmentKinds },
+		"size": func(n int64) string {
+			switch {
+			case n >= 1<<20:
+				return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+			case n >= 1<<10:
+				return fmt.Sprintf("%d KB", n>>10)
+			}
+			return fmt.Sprintf("%d B", n)
+		},
+		"ctype":      func(ct string) string { return contentLabel[ct] },
+		"deref_bool": func(p *bool) bool { return p != nil && *p },
 		"deref_uint": func(p *uint) uint {
 			if p == nil {
 				return 0
@@ -96,6 +107,14 @@ func loadViews(tfs, sfs fs.FS) (*views, error) {
 	return v, nil
 }
 
+// contentLabel names the accepted content types in the catalog (ctype.*).
+var contentLabel = map[string]string{
+	"application/pdf": "pdf", "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+	"application/vnd.ms-powerpoint": "ppt", "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx", "application/vnd.oasis.opendocument.presentation": "odp",
+	"image/png": "png", "image/jpeg": "jpeg",
+}
+
 // staticURL adds the file's content hash, so browsers may cache it forever.
 func (v *views) staticURL(p string) string {
 	return "/static/" + p + "?v=" + v.staticHashs[p]
@@ -115,6 +134,8 @@ type Page struct {
 	Errors map[string]string
 	// MailPaused is set on organizer pages while sending is paused.
 	MailPaused string
+	// UploadMaxMB is SINAU_UPLOAD_MAX_MB, for upload forms' hints.
+	UploadMaxMB int
 	cat        *i18n.Catalog
 	now        time.Time
 }
@@ -173,7 +194,7 @@ func queryString(kv ...any) template.URL {
 func (a *App) page(c echo.Context, title string, data any) *Page {
 	p := &Page{
 		Lang: lang(c), Path: returnPath(c), User: currentUser(c), Title: title, Data: data,
-		cat: a.cat, now: a.now(),
+		UploadMaxMB: a.cfg.UploadMaxMB, cat: a.cat, now: a.now(),
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok

@@ -76,6 +76,16 @@ func (a *App) echo() *echo.Echo {
 	e.GET("/registrations/:token/qr.png", a.registrationQR)
 	e.GET("/registrations/:token/ticket", a.ticket, web...)
 	e.GET("/r/:code", a.followChannel)
+	e.GET("/registrations/:token/materials/:mid", a.registrantDownload)
+	e.GET("/webinars/:slug/materials/:mid", a.publicDownload)
+	e.GET("/people/:id/photo.jpg", a.personPhoto)
+	e.GET("/speaker/:token", a.speakerPortal, web...)
+	e.GET("/speaker/:token/materials/:mid", a.speakerDownload)
+	e.POST("/speaker/:token/respond", a.speakerPost("respond"), web...)
+	e.POST("/speaker/:token/profile", a.speakerPost("profile"), web...)
+	e.POST("/speaker/:token/photo", a.speakerPost("photo"), append(web, upload)...)
+	e.POST("/speaker/:token/materials", a.speakerPost("materials"), append(web, upload)...)
+	e.POST("/speaker/:token/materials/:mid/delete", a.speakerPost("delete"), web...)
 	e.GET("/programmes/:slug", a.programmePage, web...)
 	e.GET("/lang/:lang", a.switchLanguage, web...)
 	e.GET("/login", a.loginForm, web...)
@@ -104,6 +114,12 @@ func (a *App) echo() *echo.Echo {
 	org.POST("/webinars/:id/status", a.changeWebinarStatus)
 	org.POST("/webinars/:id/duplicate", a.duplicateWebinar)
 	org.GET("/webinars/:id/runsheet", a.runSheet)
+	org.POST("/webinars/:id/runsheet", a.runsheetAction)
+	org.GET("/webinars/:id/speakers", a.speakersPage)
+	org.POST("/webinars/:id/speakers/:entry", a.speakerAction)
+	org.POST("/webinars/:id/materials", a.organizerAddMaterial, upload)
+	org.GET("/webinars/:id/materials/:mid", a.organizerDownload)
+	org.POST("/webinars/:id/materials/:mid/delete", a.organizerDeleteMaterial)
 	org.POST("/webinars/:id/lineup", a.addLineupEntry)
 	org.POST("/webinars/:id/lineup/:entry", a.updateLineupEntry)
 	org.POST("/webinars/:id/lineup/:entry/delete", a.removeLineupEntry)
@@ -170,6 +186,10 @@ func (a *App) echo() *echo.Echo {
 	api.GET("/webinars/:id/channels", a.apiListChannels, a.apiAuth(true))
 	api.POST("/webinars/:id/attendance/reports", a.apiImportReport, upload, a.apiAuth(true), a.apiNotStaff)
 	api.GET("/webinars/:id/attendance", a.apiAttendance, a.apiAuth(true), a.apiNotStaff)
+	api.POST("/webinars/:id/lineup/:entry/invitation", a.apiInvite, a.apiAuth(true), a.apiNotStaff)
+	api.GET("/webinars/:id/lineup", a.apiLineup, a.apiAuth(true), a.apiNotStaff)
+	api.POST("/webinars/:id/materials", a.apiAddMaterial, upload, a.apiAuth(true), a.apiNotStaff)
+	api.GET("/webinars/:id/materials", a.apiMaterials, a.apiAuth(false))
 	return e
 }
 
@@ -177,7 +197,15 @@ func (a *App) echo() *echo.Echo {
 // skips for their own SINAU_UPLOAD_MAX_MB limit.
 func isUpload(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return c.Request().Method == http.MethodPost && (strings.HasSuffix(p, "/attendance/import") || strings.HasSuffix(p, "/attendance/reports"))
+	if c.Request().Method != http.MethodPost {
+		return false
+	}
+	for _, suffix := range []string{"/attendance/import", "/attendance/reports", "/materials", "/photo"} {
+		if strings.HasSuffix(p, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // registerLimit is the per-IP limit on registrations, none when

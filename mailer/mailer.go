@@ -21,6 +21,7 @@ import (
 
 	"sinau/i18n"
 	"sinau/models"
+	"sinau/services"
 )
 
 // Config is what the mailer needs.
@@ -371,8 +372,14 @@ func (m *Mailer) finish(msg *models.MailMessage, status, lastErr, subject string
 	if status == models.MailSent {
 		sentAt = now
 	}
-	if err := m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ? WHERE id = ?`,
-		status, truncate(lastErr, 500), subject, sentAt, now, msg.ID).Error; err != nil {
+	// A sent invitation forgets its link's token: from then on only its
+	// hash exists, in invitation_tokens.
+	data := msg.Data
+	if status == models.MailSent && (msg.Kind == services.KindInvitation || msg.Kind == services.KindSpeakerReminder) {
+		data = "{}"
+	}
+	if err := m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ?, data = ? WHERE id = ?`,
+		status, truncate(lastErr, 500), subject, sentAt, now, data, msg.ID).Error; err != nil {
 		m.cfg.Logger.Error("record mail outcome", "id", msg.ID, "error", err)
 	}
 	if status == models.MailFailed {

@@ -252,6 +252,36 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 		subject("mail." + key + ".subject")
 		lead("mail." + key + ".lead")
 		d.ButtonURL, d.ButtonText = r.baseURL.String()+"/webinars/"+w.Slug, d.T("mail.materials")
+	case services.KindInvitation, services.KindSpeakerReminder:
+		var e models.LineupEntry
+		entryID, _ := data["entry"].(float64)
+		if err := r.db.R.WithContext(ctx).Preload("Person").First(&e, uint(entryID)).Error; err != nil {
+			return nil, fmt.Errorf("line-up entry of message %d: %w", m.ID, err)
+		}
+		d.Name = e.Person.Name
+		key := "invitation"
+		if m.Kind == services.KindSpeakerReminder {
+			key = "speaker_reminder"
+		}
+		subject("mail." + key + ".subject")
+		role := d.T("role." + e.Role)
+		if e.Pillar != nil {
+			role += " — " + d.T("pillar."+*e.Pillar)
+		}
+		lead("mail."+key+".lead", role)
+		if e.Topic != "" {
+			lead("mail.topic", e.Topic)
+		}
+		var inv models.Invitation
+		invID, _ := data["invitation"].(float64)
+		if r.db.R.WithContext(ctx).First(&inv, uint(invID)).Error == nil && inv.Message != "" && m.Kind == services.KindInvitation {
+			d.BodyText = inv.Message
+			d.BodyHTML = htmltemplate.HTML("<blockquote style=\"margin:0;padding:8px 12px;border-left:3px solid #ccc;white-space:pre-line;\">" +
+				htmltemplate.HTMLEscapeString(inv.Message) + "</blockquote>")
+		}
+		if tok, ok := data["token"].(string); ok && tok != "" {
+			d.ButtonURL, d.ButtonText = r.baseURL.String()+"/speaker/"+tok, d.T("mail.open_portal")
+		}
 	case services.KindAnnouncement:
 		var a models.Announcement
 		if m.AnnouncementID == nil || r.db.R.WithContext(ctx).First(&a, *m.AnnouncementID).Error != nil {

@@ -89,6 +89,8 @@ type Webinar struct {
 	AttendanceThreshold int
 	CodeCounts          bool
 	ActualMinutes       int
+	MaterialsQuotaMB    int
+	SpeakerReminderDays int
 	ProgrammeID         *uint
 	Programme           *Programme
 	CreatedByID         *uint
@@ -140,6 +142,7 @@ type Person struct {
 	Affiliation string
 	Title       string
 	Bio         string
+	PhotoKey    string // generated file name of the re-encoded photo
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -158,3 +161,76 @@ type LineupEntry struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// Invitation statuses.
+const (
+	InvitePending  = "pending"
+	InviteAccepted = "accepted"
+	InviteDeclined = "declined"
+	InviteRevoked  = "revoked"
+)
+
+// Invitation asks a line-up person to take part. Its links' tokens are
+// kept only as hashes in invitation_tokens: the first comes with the
+// invitation, later ones with reminders, and revoking the invitation ends
+// them all.
+type Invitation struct {
+	ID            uint
+	LineupEntryID uint
+	Message       string
+	Status        string
+	DeclineReason string
+	ExpiresAt     time.Time
+	CreatedByID   *uint
+	CreatedAt     time.Time
+	RespondedAt   *time.Time
+	RevokedAt     *time.Time
+}
+
+// Material visibilities.
+const (
+	VisibleOrganizers  = "organizers"
+	VisibleRegistrants = "registrants"
+	VisiblePublic      = "public"
+)
+
+// Material is a file or link attached to a webinar, perhaps to one
+// speaker's slot. A replaced file keeps its row, superseded.
+type Material struct {
+	ID            uint
+	WebinarID     uint
+	LineupEntryID *uint
+	Kind          string // file or link
+	Name          string // the uploaded file's name, as data only
+	StorageKey    string
+	ContentType   string
+	Size          int64
+	Sha256        string
+	Link          string
+	Visibility    string
+	AvailableFrom *time.Time
+	ReplacesID    *uint
+	SupersededAt  *time.Time
+	DeletedAt     *time.Time
+	UploadedBy    string // organizer or speaker
+	CreatedAt     time.Time
+}
+
+// Segment kinds of a run-sheet.
+var SegmentKinds = []string{"opening", "keynote", "speaker", "kol", "qa", "break", "closing", "other"}
+
+// Segment is one block of a webinar's run-sheet; its time follows from the
+// ones before it.
+type Segment struct {
+	ID              uint
+	WebinarID       uint
+	Position        int
+	Kind            string
+	Title           string
+	LineupEntryID   *uint
+	DurationMinutes int
+	CreatedAt       time.Time
+}
+
+// TableName keeps GORM on the migration's table name.
+func (Segment) TableName() string { return "runsheet_segments" }

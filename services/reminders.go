@@ -144,6 +144,11 @@ func (s *Scheduler) Tick(ctx context.Context) (TickResult, error) {
 	}
 	n, err := s.followups(ctx, now)
 	res.Queued += n
+	if err != nil {
+		return res, err
+	}
+	n, err = s.remindSpeakers(ctx, now)
+	res.Queued += n
 	return res, err
 }
 

@@ -30,6 +30,12 @@ const (
 // counts as having attended.
 const DefaultThreshold = 70
 
+// Defaults of a new webinar's materials quota and speaker reminder.
+const (
+	DefaultQuotaMB             = 500
+	DefaultSpeakerReminderDays = 3
+)
+
 // DefaultFollowupDelay is how long after the end follow-ups wait, in minutes.
 const DefaultFollowupDelay = 120
 
@@ -197,7 +203,8 @@ func (s *Webinars) create(ctx context.Context, actor *models.Organizer, f Webina
 	if f.FollowupDelayMinutes == 0 {
 		f.FollowupDelayMinutes = DefaultFollowupDelay
 	}
-	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID, WaitlistNext: 1, AttendanceThreshold: DefaultThreshold}
+	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID, WaitlistNext: 1, AttendanceThreshold: DefaultThreshold,
+		MaterialsQuotaMB: DefaultQuotaMB, SpeakerReminderDays: DefaultSpeakerReminderDays}
 	f.apply(w)
 	if err := s.db.W.WithContext(ctx).Omit("Lineup", "Programme").Create(w).Error; err != nil {
 		return nil, wrap("create webinar", err)
@@ -244,7 +251,8 @@ func (s *Webinars) Patch(ctx context.Context, id uint, f *WebinarFields, status 
 				w.Sequence++
 			}
 			if err := tx.Omit("Lineup", "Programme", "CreatedAt", "RegisteredCount", "WaitlistCount", "WaitlistNext", "FormFields",
-				"RegistrationDeadline", "AttendanceKnownAt", "FollowupsSentAt", "AttendanceThreshold", "CodeCounts", "ActualMinutes").Save(&w).Error; err != nil {
+				"RegistrationDeadline", "AttendanceKnownAt", "FollowupsSentAt", "AttendanceThreshold", "CodeCounts", "ActualMinutes",
+				"MaterialsQuotaMB", "SpeakerReminderDays").Save(&w).Error; err != nil {
 				return err
 			}
 			if w.Status == models.StatusPublished && (timeChanged || placeChanged) {
@@ -330,7 +338,8 @@ func (s *Webinars) Duplicate(ctx context.Context, actor *models.Organizer, id ui
 		return nil, err
 	}
 	w := &models.Webinar{Status: models.StatusDraft, Slug: Slugify(src.Title, 60) + "-" + shortCode(6), CreatedByID: &actor.ID, WaitlistNext: 1,
-		AttendanceThreshold: src.AttendanceThreshold, CodeCounts: src.CodeCounts}
+		AttendanceThreshold: src.AttendanceThreshold, CodeCounts: src.CodeCounts, MaterialsQuotaMB: src.MaterialsQuotaMB,
+		SpeakerReminderDays: src.SpeakerReminderDays}
 	fields := FieldsOf(src)
 	fields.apply(w)
 	err = s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
