@@ -136,8 +136,8 @@ type Page struct {
 	MailPaused string
 	// UploadMaxMB is SINAU_UPLOAD_MAX_MB, for upload forms' hints.
 	UploadMaxMB int
-	cat        *i18n.Catalog
-	now        time.Time
+	cat         *i18n.Catalog
+	now         time.Time
 }
 
 // T translates a catalog key into the page's language.
