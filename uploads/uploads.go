@@ -212,10 +212,11 @@ func (s *Store) Save(r io.Reader, max int64, allowed []string) (*Saved, error) {
 		return nil, err
 	}
 	var check func(*os.File, int64) (string, string, error)
-	if ctype == "application/zip" {
-		// mimetype only looks at the first 4 KB, where an Office file's
-		// folders may not appear yet; the zip's central directory, at the
-		// end, settles it once the whole file is on disk.
+	if ext == "" {
+		// An unsettled zip (see classify): mimetype only looks at the
+		// first 4 KB, where an Office file's folders may not appear yet;
+		// the zip's central directory, at the end, settles it once the
+		// whole file is on disk.
 		check = func(f *os.File, size int64) (string, string, error) {
 			return classifyZip(f, size, allowed)
 		}
@@ -269,8 +270,8 @@ func readError(err error) error {
 var runnable = []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/javascript", "application/javascript", "text/xml", "application/xml"}
 
 // classify returns the content type and key extension for head, or a
-// *TypeError. It returns "application/zip" when the final answer needs the
-// whole file (see classifyZip).
+// *TypeError. It returns "application/zip" with no extension when the final
+// answer needs the whole file (see classifyZip).
 func classify(head []byte, allowed []string) (ctype, ext string, err error) {
 	m := mimetype.Detect(head)
 	detected := bareType(m.String())

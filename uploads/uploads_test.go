@@ -100,6 +100,7 @@ func TestSave(t *testing.T) {
 		{name: "ppt", data: cfbFile("PowerPoint Document"), wantType: TypePPT, wantExt: ".ppt"},
 		{name: "png", data: pngFile(t, twoColours(8, 8)), wantType: TypePNG, wantExt: ".png"},
 		{name: "jpeg", data: jpegFile(t, twoColours(8, 8)), wantType: TypeJPEG, wantExt: ".jpg"},
+		{name: "zip when a caller allows zip", data: plainZip(t), allowed: []string{"application/zip"}, wantType: "application/zip", wantExt: ".zip"},
 		{name: "png when only png allowed", data: pngFile(t, twoColours(8, 8)), allowed: []string{TypePNG}, wantType: TypePNG, wantExt: ".png"},
 
 		{name: "html named .pdf", data: []byte(htmlPage), refused: "text/html"},

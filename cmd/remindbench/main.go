@@ -1,0 +1,236 @@
+// Command remindbench measures how fast Sinau sends reminders: it queues
+// one reminder for each of N registrants exactly as the scheduler does,
+// lets the mail workers send them to a local SMTP server (mailpit), checks
+// that every registrant got exactly one, and compares the rate with the
+// same server's ceiling measured in the same run by postfix's smtp-source.
+//
+//	go run ./cmd/remindbench -n 10000 -workers 4 -smtp 127.0.0.1:1025 -mailpit http://127.0.0.1:8025
+//
+// It talks only to the SMTP server and mailpit API given, which must be on
+// loopback, and stops by itself.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+	_ "time/tzdata"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"sinau/i18n"
+	"sinau/mailer"
+	"sinau/models"
+	"sinau/services"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "remindbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	n := flag.Int("n", 10000, "registrants, one reminder each")
+	workers := flag.Int("workers", 4, "mail workers (SMTP connections)")
+	smtpAddr := flag.String("smtp", "127.0.0.1:1025", "SMTP server host:port (loopback only)")
+	api := flag.String("mailpit", "http://127.0.0.1:8025", "mailpit's HTTP API, to count what arrived")
+	source := flag.String("smtp-source", "/usr/sbin/smtp-source", "postfix's smtp-source, for the server's ceiling; empty to skip")
+	sessions := flag.Int("sessions", 4, "smtp-source sessions")
+	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
+	flag.Parse()
+	if err := loopback(*smtpAddr); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+
+	dir, err := os.MkdirTemp("", "remindbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	db, err := models.Open(ctx, filepath.Join(dir, "sinau.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b := make([]byte, 6)
+	rand.Read(b)
+	domain := "bench-" + hex.EncodeToString(b) + ".example.org"
+
+	queued, err := queueReminders(ctx, db, *n, domain)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("queued %d reminders for %d registrants (@%s)\n", queued, *n, domain)
+
+	cat, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	tpl, _ := filepath.Abs("templates/emails")
+	smtpURL, _ := url.Parse("smtp://" + *smtpAddr + "?starttls=off")
+	base, _ := url.Parse("http://localhost:8080")
+	m, err := mailer.New(mailer.Config{DB: db, Catalog: cat, Templates: os.DirFS(tpl), BaseURL: base,
+		From: &mail.Address{Name: "Sinau", Address: "noreply@sinau.test"}, SMTP: smtpURL, Workers: *workers, Now: time.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Poll: 20 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { m.Run(runCtx); close(done) }()
+	var sent, failed int
+	for {
+		if err := db.R.Raw(`SELECT COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE status = 'failed') FROM mail_messages`).
+			Row().Scan(&sent, &failed); err != nil {
+			stop()
+			return err
+		}
+		if sent+failed >= queued || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	took := time.Since(start)
+	stop()
+	<-done
+	rate := float64(sent) / took.Seconds()
+	fmt.Printf("sinau:       %d sent, %d failed in %.2fs = %.0f messages/s with %d workers\n", sent, failed, took.Seconds(), rate, *workers)
+
+	got, size, err := delivered(*api, domain)
+	if err != nil {
+		return err
+	}
+	per := map[string]int{}
+	for _, to := range got {
+		per[to]++
+	}
+	lost, dups := *n-len(per), len(got)-len(per)
+	fmt.Printf("mailpit:     %d messages to %d registrants: %d lost, %d duplicates (average size %d bytes)\n", len(got), len(per), lost, dups, size)
+
+	if *source != "" {
+		ceiling, err := smtpSource(*source, *smtpAddr, *sessions, *n, size)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("smtp-source: %d messages of %d bytes in %d sessions = %.0f messages/s (the server's ceiling)\n", *n, size, *sessions, ceiling)
+		fmt.Printf("ratio:       %.0f%% of the ceiling (target ≥ 80%%)\n", 100*rate/ceiling)
+	}
+	if lost != 0 || dups != 0 || failed != 0 {
+		return errors.New("messages lost, duplicated or failed")
+	}
+	return nil
+}
+
+func loopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s is not a loopback address", addr)
+	}
+	return nil
+}
+
+// queueReminders makes a webinar starting in 30 minutes with a 1-hour
+// reminder and n registrants, then runs the scheduler once: the reminders
+// are queued by the same code as in production.
+func queueReminders(ctx context.Context, db *models.DB, n int, domain string) (int, error) {
+	org, err := services.NewAccounts(db, time.Now, bcrypt.MinCost).CreateFirstAdmin(ctx,
+		services.OrganizerInput{Name: "Bench", Email: "bench@sinau.test", Password: "benchmark-only"})
+	if err != nil {
+		return 0, err
+	}
+	ws := services.NewWebinars(db, time.Now, "sinau.test")
+	w, err := ws.Create(ctx, org, services.WebinarFields{Title: "Tiga strategi tingkatkan interaksi pelayanan publik di era digital",
+		StartsAt: time.Now().Add(30 * time.Minute), DurationMinutes: 120, Timezone: "Asia/Jakarta", RegencyCode: "3315",
+		Audience: "general", Platform: "zoom", JoinURL: "https://zoom.us/j/1", ReminderOffsets: []string{"1h"}})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := ws.SetStatus(ctx, w.ID, models.StatusPublished); err != nil {
+		return 0, err
+	}
+	past := time.Now().Add(-24 * time.Hour).UTC()
+	tx := db.W.Begin()
+	for i := range n {
+		if err := tx.Exec(`INSERT INTO registrations (webinar_id, token, status, name, email, phone, regency_code, answers, lang, source,
+			consent_at, created_at, updated_at) VALUES (?, ?, 'registered', ?, ?, '+6281234567890', '7371', '{}', 'id', 'web', ?, ?, ?)`,
+			w.ID, services.NewToken(), "Peserta "+strconv.Itoa(i), fmt.Sprintf("p%d@%s", i, domain), past, past, past).Error; err != nil {
+			tx.Rollback()
+			return 0, err
+		}
+	}
+	if err := tx.Commit().Error; err != nil {
+		return 0, err
+	}
+	res, err := services.NewScheduler(db, time.Now, "sinau.test").Tick(ctx)
+	return res.Queued, err
+}
+
+// delivered lists the recipients of every message mailpit holds for domain
+// and their average size.
+func delivered(api, domain string) ([]string, int, error) {
+	var out []string
+	total := 0
+	for start := 0; ; start += 1000 {
+		res, err := http.Get(fmt.Sprintf("%s/api/v1/search?query=%s&start=%d&limit=1000", api, url.QueryEscape("to:"+domain), start))
+		if err != nil {
+			return nil, 0, err
+		}
+		var page struct {
+			Messages []struct {
+				To   []struct{ Address string }
+				Size int
+			}
+		}
+		err = json.NewDecoder(res.Body).Decode(&page)
+		res.Body.Close()
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range page.Messages {
+			out = append(out, m.To[0].Address)
+			total += m.Size
+		}
+		if len(page.Messages) < 1000 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return out, 0, nil
+	}
+	return out, total / len(out), nil
+}
+
+// smtpSource measures the SMTP server's own rate: n messages of size bytes
+// over the given number of parallel sessions.
+func smtpSource(bin, addr string, sessions, n, size int) (float64, error) {
+	start := time.Now()
+	cmd := exec.Command(bin, "-s", strconv.Itoa(sessions), "-m", strconv.Itoa(n), "-l", strconv.Itoa(max(size, 100)),
+		"-f", "bench@sinau.test", "-t", "sink@smtp-source.example.org", addr)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("smtp-source: %v: %s", err, out)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
