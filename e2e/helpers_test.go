@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +80,13 @@ type server struct {
 // mailer.
 func serveSinau(t *testing.T, smtp *url.URL) *server {
 	t.Helper()
+	return serveSinauAt(t, smtp, time.Now)
+}
+
+// serveSinauAt is serveSinau with the app's clock: the handlers, their
+// services and the mailer all read the time from now.
+func serveSinauAt(t *testing.T, smtp *url.URL, now func() time.Time) *server {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := models.Open(ctx, filepath.Join(dir, "sinau.db"))
@@ -102,7 +110,7 @@ func serveSinau(t *testing.T, smtp *url.URL) *server {
 	if smtp != nil {
 		mail, err = mailer.New(mailer.Config{
 			DB: db, Catalog: cat, Templates: os.DirFS("../templates/emails"), BaseURL: cfg.BaseURL, From: cfg.MailFrom, SMTP: smtp,
-			Workers: 2, Now: time.Now, Logger: logger, Poll: 100 * time.Millisecond,
+			Workers: 2, Now: now, Logger: logger, Poll: 100 * time.Millisecond,
 		})
 		if err != nil {
 			t.Fatalf("build the mailer: %v", err)
@@ -121,7 +129,7 @@ func serveSinau(t *testing.T, smtp *url.URL) *server {
 	h, err := handlers.New(handlers.Deps{
 		Config: cfg, Logger: logger, DB: db, Catalog: cat,
 		Templates: os.DirFS("../templates"), Static: os.DirFS("../static"),
-		Now: time.Now, BcryptCost: bcrypt.MinCost, Mailer: mail,
+		Now: now, BcryptCost: bcrypt.MinCost, Mailer: mail,
 	})
 	if err != nil {
 		t.Fatalf("build the app: %v", err)
@@ -131,6 +139,16 @@ func serveSinau(t *testing.T, smtp *url.URL) *server {
 	t.Cleanup(srv.Close)
 	return &server{url: base, db: db, cfg: cfg, cat: cat, logger: logger}
 }
+
+// clock is the time of an app under test: the real time moved on by an
+// offset that the test advances, so a step "after the start" of a webinar
+// need not wait for it. It is safe for concurrent use.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// advance moves the clock on by d.
+func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 type testWriter struct{ t *testing.T }
 

@@ -74,10 +74,10 @@ func New(cfg Config) (*Mailer, error) {
 		cfg.PauseAfter = 25
 	}
 	r, err := newRenderer(cfg.Templates, cfg.Catalog, cfg.BaseURL, cfg.DB, cfg.Now)
-	r.ticketToken = cfg.TicketToken
 	if err != nil {
 		return nil, err
 	}
+	r.ticketToken = cfg.TicketToken
 	m := &Mailer{cfg: cfg, r: r, wake: make(chan struct{}, 1)}
 	if cfg.Rate > 0 {
 		m.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), max(1, int(cfg.Rate)))
@@ -378,8 +378,12 @@ func (m *Mailer) finish(msg *models.MailMessage, status, lastErr, subject string
 	if status == models.MailSent && (msg.Kind == services.KindInvitation || msg.Kind == services.KindSpeakerReminder) {
 		data = "{}"
 	}
-	if err := m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ?, data = ? WHERE id = ?`,
-		status, truncate(lastErr, 500), subject, sentAt, now, data, msg.ID).Error; err != nil {
+	sqlDB, err := m.cfg.DB.W.DB()
+	if err == nil {
+		_, err = sqlDB.Exec(`UPDATE mail_messages SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ?, data = ? WHERE id = ?`,
+			status, truncate(lastErr, 500), subject, sentAt, now, data, msg.ID)
+	}
+	if err != nil {
 		m.cfg.Logger.Error("record mail outcome", "id", msg.ID, "error", err)
 	}
 	if status == models.MailFailed {

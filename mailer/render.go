@@ -6,18 +6,22 @@ package mailer
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
 	"net/url"
 	"strconv"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
 	qrcode "github.com/skip2/go-qrcode"
 	"github.com/yuin/goldmark"
+	"gorm.io/gorm"
 
 	"sinau/calendar"
 	"sinau/i18n"
@@ -50,6 +54,60 @@ type renderer struct {
 	now     func() time.Time
 
 	ticketToken func(ctx context.Context, registrationID uint) (string, error)
+
+	// webinars caches the webinars of recent messages for a few seconds:
+	// a batch of reminders is nearly always one webinar's.
+	mu       sync.Mutex
+	webinars map[uint]cachedWebinar
+}
+
+type cachedWebinar struct {
+	w  models.Webinar
+	at time.Time
+}
+
+const webinarCacheFor = 2 * time.Second
+
+func (r *renderer) webinar(ctx context.Context, id uint) (*models.Webinar, error) {
+	r.mu.Lock()
+	c, ok := r.webinars[id]
+	r.mu.Unlock()
+	if ok && time.Since(c.at) < webinarCacheFor {
+		w := c.w
+		return &w, nil
+	}
+	var w models.Webinar
+	if err := r.db.R.WithContext(ctx).First(&w, id).Error; err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.webinars == nil || len(r.webinars) > 100 {
+		r.webinars = map[uint]cachedWebinar{}
+	}
+	r.webinars[id] = cachedWebinar{w: w, at: time.Now()}
+	r.mu.Unlock()
+	return &w, nil
+}
+
+// registration reads the few columns a message needs, with plain SQL: it
+// runs once per message sent.
+func (r *renderer) registration(ctx context.Context, id uint) (*models.Registration, error) {
+	sqlDB, err := r.db.R.DB()
+	if err != nil {
+		return nil, err
+	}
+	reg := models.Registration{ID: id}
+	var seq sql.NullInt64
+	err = sqlDB.QueryRowContext(ctx, `SELECT webinar_id, token, status, waitlist_seq, name, email, regency_code FROM registrations WHERE id = ?`, id).
+		Scan(&reg.WebinarID, &reg.Token, &reg.Status, &seq, &reg.Name, &reg.Email, &reg.RegencyCode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gorm.ErrRecordNotFound
+	}
+	if seq.Valid {
+		n := int(seq.Int64)
+		reg.WaitlistSeq = &n
+	}
+	return &reg, err
 }
 
 func newRenderer(tfs fs.FS, cat *i18n.Catalog, base *url.URL, db *models.DB, now func() time.Time) (*renderer, error) {
@@ -110,8 +168,8 @@ func Where(cat *i18n.Catalog, lang string, w *models.Webinar) string {
 // "Senin, 7 Desember 2026 pukul 09.00–12.00 WIB".
 func When(lang string, start, end time.Time, zoneName string) string {
 	z, ok := regions.ZoneByName(zoneName)
-	loc, err := time.LoadLocation(zoneName)
-	if !ok || err != nil {
+	loc := models.Location(zoneName)
+	if !ok {
 		loc, z = time.UTC, regions.Zone{Label: "UTC"}
 	}
 	s, e := start.In(loc), end.In(loc)
@@ -153,21 +211,21 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 	var reg *models.Registration
 	regURL := ""
 	if m.RegistrationID != nil {
-		var rr models.Registration
-		if err := r.db.R.WithContext(ctx).First(&rr, *m.RegistrationID).Error; err != nil {
+		rr, err := r.registration(ctx, *m.RegistrationID)
+		if err != nil {
 			return nil, fmt.Errorf("registration %d: %w", *m.RegistrationID, err)
 		}
-		reg = &rr
+		reg = rr
 		d.Name = rr.Name
 		regURL = r.baseURL.String() + "/registrations/" + rr.Token
 	}
 	var w *models.Webinar
 	if m.WebinarID != nil {
-		var ww models.Webinar
-		if err := r.db.R.WithContext(ctx).First(&ww, *m.WebinarID).Error; err != nil {
+		ww, err := r.webinar(ctx, *m.WebinarID)
+		if err != nil {
 			return nil, fmt.Errorf("webinar %d: %w", *m.WebinarID, err)
 		}
-		w = &ww
+		w = ww
 		d.Webinar, d.Title = w, w.Title
 		d.When = When(d.Lang, w.StartsAt, w.EndsAt, w.Timezone)
 		if reg != nil {

@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Webinar statuses. A webinar starts as a draft, is published, and ends
 // completed or cancelled.
@@ -102,11 +105,22 @@ type Webinar struct {
 }
 
 // Location is the webinar's time zone; UTC if the stored name is unknown.
-func (w Webinar) Location() *time.Location {
-	loc, err := time.LoadLocation(w.Timezone)
+func (w Webinar) Location() *time.Location { return Location(w.Timezone) }
+
+// locations caches loaded zones: time.LoadLocation reads and parses the
+// zone data on every call, and pages and mail ask for the same few zones.
+var locations sync.Map
+
+// Location returns the named zone, UTC if it is unknown.
+func Location(name string) *time.Location {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(name, loc)
 	return loc
 }
 

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"time"
 	_ "time/tzdata"
@@ -54,6 +55,7 @@ func run() error {
 	source := flag.String("smtp-source", "/usr/sbin/smtp-source", "postfix's smtp-source, for the server's ceiling; empty to skip")
 	sessions := flag.Int("sessions", 4, "smtp-source sessions")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the sending to this file")
 	flag.Parse()
 	if err := loopback(*smtpAddr); err != nil {
 		return err
@@ -94,13 +96,23 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	done := make(chan struct{})
 	start := time.Now()
 	go func() { m.Run(runCtx); close(done) }()
 	var sent, failed int
 	for {
-		if err := db.R.Raw(`SELECT COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE status = 'failed') FROM mail_messages`).
+		if err := db.R.Raw(`SELECT (SELECT COUNT(*) FROM mail_messages WHERE status = 'sent'), (SELECT COUNT(*) FROM mail_messages WHERE status = 'failed')`).
 			Row().Scan(&sent, &failed); err != nil {
 			stop()
 			return err
@@ -108,7 +120,7 @@ func run() error {
 		if sent+failed >= queued || ctx.Err() != nil {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	took := time.Since(start)
 	stop()
