@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"net/url"
 	"strconv"
-	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -54,39 +53,6 @@ type renderer struct {
 	now     func() time.Time
 
 	ticketToken func(ctx context.Context, registrationID uint) (string, error)
-
-	// webinars caches the webinars of recent messages for a few seconds:
-	// a batch of reminders is nearly always one webinar's.
-	mu       sync.Mutex
-	webinars map[uint]cachedWebinar
-}
-
-type cachedWebinar struct {
-	w  models.Webinar
-	at time.Time
-}
-
-const webinarCacheFor = 2 * time.Second
-
-func (r *renderer) webinar(ctx context.Context, id uint) (*models.Webinar, error) {
-	r.mu.Lock()
-	c, ok := r.webinars[id]
-	r.mu.Unlock()
-	if ok && time.Since(c.at) < webinarCacheFor {
-		w := c.w
-		return &w, nil
-	}
-	var w models.Webinar
-	if err := r.db.R.WithContext(ctx).First(&w, id).Error; err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	if r.webinars == nil || len(r.webinars) > 100 {
-		r.webinars = map[uint]cachedWebinar{}
-	}
-	r.webinars[id] = cachedWebinar{w: w, at: time.Now()}
-	r.mu.Unlock()
-	return &w, nil
 }
 
 // registration reads the few columns a message needs, with plain SQL: it
@@ -221,11 +187,11 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 	}
 	var w *models.Webinar
 	if m.WebinarID != nil {
-		ww, err := r.webinar(ctx, *m.WebinarID)
-		if err != nil {
+		var ww models.Webinar
+		if err := r.db.R.WithContext(ctx).First(&ww, *m.WebinarID).Error; err != nil {
 			return nil, fmt.Errorf("webinar %d: %w", *m.WebinarID, err)
 		}
-		w = ww
+		w = &ww
 		d.Webinar, d.Title = w, w.Title
 		d.When = When(d.Lang, w.StartsAt, w.EndsAt, w.Timezone)
 		if reg != nil {
