@@ -189,11 +189,9 @@ func (a *App) sendMaterial(c echo.Context, m *models.Material) error {
 	}
 	defer f.Close()
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, uploads.ContentDisposition(m.Name))
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	uploads.SetDownloadHeaders(h, m.ContentType, m.Name)
 	h.Set("Content-Length", strconv.FormatInt(m.Size, 10))
 	c.Response().WriteHeader(http.StatusOK)
-	c.Response().Header().Set(echo.HeaderContentType, m.ContentType)
 	_, err = io.Copy(c.Response(), f)
 	return err
 }
@@ -280,6 +278,9 @@ func (a *App) renderPortal(c echo.Context, status int, p *services.Portal, errs 
 	page := a.page(c, p.Webinar.Title, map[string]any{"P": p, "W": p.Webinar, "Segments": segs, "Overrun": overrun,
 		"Token": c.Param("token"), "Expired": !a.now().Before(p.Invitation.ExpiresAt)})
 	page.Errors = errs
+	// A refused upload keeps what was chosen, so only the file is picked again.
+	page.Form = map[string]string{"Visibility": c.FormValue("visibility"), "From": c.FormValue("available_from"),
+		"Link": c.FormValue("link"), "Name": c.FormValue("name")}
 	return a.render(c, status, "public/speaker", page)
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"archive/zip"
+	"bytes"
 	"net/http"
 	"net/url"
 	"os"
@@ -151,4 +153,35 @@ func fmtID(v any) string {
 		return strconv.FormatUint(uint64(x), 10)
 	}
 	return ""
+}
+
+// TestMaterialServedWithItsDetectedType guards against the header being
+// written after the status: a DOCX must not go out as application/zip.
+func TestMaterialServedWithItsDetectedType(t *testing.T) {
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+		"word/document.xml":   `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>`,
+	} {
+		w, _ := z.Create(name)
+		w.Write([]byte(body))
+	}
+	z.Close()
+	s := newTestServer(t, nil)
+	c := s.client(t)
+	token := apiToken(t, c)
+	body, ct := multipartBody(t, map[string]string{"visibility": "public"}, "Panduan.docx", buf.Bytes())
+	r := c.do("POST", "/api/v1/webinars/1/materials", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+	if r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	id := fmtID(decode[map[string]any](t, r)["id"])
+	dl := s.client(t).get("/webinars/demo-grobogan-pelayanan-publik/materials/" + id)
+	if got := dl.header.Get("Content-Type"); got != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
+		t.Errorf("served as %q", got)
+	}
+	if dl.header.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(dl.header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("headers %v", dl.header)
+	}
 }
