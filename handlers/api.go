@@ -197,7 +197,7 @@ type webinarJSON struct {
 	ProgrammeID     *uint        `json:"programme_id"`
 	Pillars         []string     `json:"pillars"`
 	Lineup          []lineupJSON `json:"lineup"`
-	ReminderOffsets []string     `json:"reminder_offsets,omitempty"`
+	ReminderOffsets *[]string    `json:"reminder_offsets,omitempty"`
 	FollowupDelay   *int         `json:"followup_delay_minutes,omitempty"`
 }
 
@@ -235,7 +235,7 @@ func (a *App) webinarToJSON(w *models.Webinar, organizer bool) webinarJSON {
 		join := w.JoinURL
 		out.JoinURL = &join
 		f := services.FieldsOf(w)
-		out.ReminderOffsets, out.FollowupDelay = f.ReminderOffsets, &f.FollowupDelayMinutes
+		out.ReminderOffsets, out.FollowupDelay = &f.ReminderOffsets, &f.FollowupDelayMinutes
 	}
 	for _, e := range w.Lineup {
 		out.Lineup = append(out.Lineup, lineupToJSON(&e, organizer))
@@ -408,7 +408,7 @@ func (a *App) apiCreateWebinar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var f services.WebinarFields
+	f := services.WebinarFields{FollowupDelayMinutes: services.DefaultFollowupDelay}
 	if err := in.apply(&f, raw); err != nil {
 		return err
 	}

@@ -165,6 +165,20 @@ func TestDoorCheckinWithRealQR(t *testing.T) {
 			t.Errorf("staff opened %s: %d", p, r.status)
 		}
 	}
+	if r := staff.json("POST", "/api/v1/tokens", "", `{"email":"pintu@example.org","password":"rahasia-pintu-1"}`); r.status != http.StatusForbidden {
+		t.Errorf("staff got an API token: %d %s", r.status, r.body)
+	}
+	var staffAccount models.Organizer
+	s.db.R.Where("email = ?", "pintu@example.org").First(&staffAccount)
+	tok, _, err := s.app.accounts.IssueTokenFor(context.Background(), staffAccount.ID, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/api/v1/webinars/3/registrations", "/api/v1/webinars?status=draft", "/api/v1/webinars/3/materials"} {
+		if r := staff.json("GET", p, tok, ""); r.status != http.StatusForbidden {
+			t.Errorf("staff token on %s: %d", p, r.status)
+		}
+	}
 	if r := staff.get("/organizer/checkin"); !strings.Contains(r.body, "Aman bertransaksi") {
 		t.Error("check-in home lacks the webinar")
 	}

@@ -100,7 +100,11 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	msg := a.cat.T(l, "error."+code)
 	if code == "too_large" {
-		msg = a.cat.T(l, "error.too_large", a.cfg.UploadMaxMB)
+		limit := 1
+		if isUpload(c) {
+			limit = a.cfg.UploadMaxMB
+		}
+		msg = a.cat.T(l, "error.too_large", limit)
 	}
 	if isAPI(c) {
 		body := apiError{Error: apiErrorBody{Code: code, Message: msg}}

@@ -77,9 +77,12 @@ func (f webinarForm) fields() services.WebinarFields {
 	for _, part := range strings.FieldsFunc(f.Reminders, func(r rune) bool { return r == ',' || r == ' ' }) {
 		out.ReminderOffsets = append(out.ReminderOffsets, part)
 	}
-	if n, err := strconv.Atoi(f.FollowupDelay); err == nil {
+	switch n, err := strconv.Atoi(f.FollowupDelay); {
+	case f.FollowupDelay == "":
+		out.FollowupDelayMinutes = services.DefaultFollowupDelay
+	case err == nil:
 		out.FollowupDelayMinutes = n
-	} else if f.FollowupDelay != "" {
+	default:
 		out.FollowupDelayMinutes = -1
 	}
 	return out

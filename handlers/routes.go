@@ -44,7 +44,9 @@ func (a *App) echo() *echo.Echo {
 	e.Use(a.language)
 	// Uploads have their own, larger limit on their routes.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isUpload}))
-	upload := middleware.BodyLimit(fmt.Sprintf("%dM", a.cfg.UploadMaxMB))
+	// The file may be SINAU_UPLOAD_MAX_MB MiB; the request around it gets
+	// one more MiB for the multipart envelope and the other fields.
+	upload := middleware.BodyLimit(fmt.Sprintf("%dMiB", a.cfg.UploadMaxMB+1))
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", a.serveStatic)
@@ -184,12 +186,13 @@ func (a *App) echo() *echo.Echo {
 	api.DELETE("/registrations/:id", a.apiCancelRegistration, a.apiAuth(true))
 	api.POST("/webinars/:id/channels", a.apiCreateChannel, a.apiAuth(true))
 	api.GET("/webinars/:id/channels", a.apiListChannels, a.apiAuth(true))
-	api.POST("/webinars/:id/attendance/reports", a.apiImportReport, upload, a.apiAuth(true), a.apiNotStaff)
-	api.GET("/webinars/:id/attendance", a.apiAttendance, a.apiAuth(true), a.apiNotStaff)
-	api.POST("/webinars/:id/lineup/:entry/invitation", a.apiInvite, a.apiAuth(true), a.apiNotStaff)
-	api.GET("/webinars/:id/lineup", a.apiLineup, a.apiAuth(true), a.apiNotStaff)
-	api.POST("/webinars/:id/materials", a.apiAddMaterial, upload, a.apiAuth(true), a.apiNotStaff)
+	api.POST("/webinars/:id/attendance/reports", a.apiImportReport, upload, a.apiAuth(true))
+	api.GET("/webinars/:id/attendance", a.apiAttendance, a.apiAuth(true))
+	api.POST("/webinars/:id/lineup/:entry/invitation", a.apiInvite, a.apiAuth(true))
+	api.GET("/webinars/:id/lineup", a.apiLineup, a.apiAuth(true))
+	api.POST("/webinars/:id/materials", a.apiAddMaterial, upload, a.apiAuth(true))
 	api.GET("/webinars/:id/materials", a.apiMaterials, a.apiAuth(false))
+	api.GET("/webinars/:id/materials/:mid/download", a.apiDownload, a.apiAuth(true))
 	return e
 }
 

@@ -25,7 +25,7 @@ func materialForm(c echo.Context, w *models.Webinar) (services.MaterialInput, er
 			t, err = time.ParseInLocation("2006-01-02T15:04", s, w.Location())
 		}
 		if err != nil {
-			return in, services.Invalid("available_from", "datetime")
+			return in, services.Invalid("available_from", "local_datetime")
 		}
 		in.AvailableFrom = &t
 	}
@@ -466,7 +466,7 @@ func (a *App) materialToJSON(w *models.Webinar, m *models.Material, organizer bo
 	}
 	base := a.cfg.BaseURL.String()
 	if organizer {
-		out.URL = base + webinarPath(w) + "/materials/" + strconv.FormatUint(uint64(m.ID), 10)
+		out.URL = base + "/api/v1/webinars/" + strconv.FormatUint(uint64(w.ID), 10) + "/materials/" + strconv.FormatUint(uint64(m.ID), 10) + "/download"
 	} else {
 		out.URL = base + "/webinars/" + w.Slug + "/materials/" + strconv.FormatUint(uint64(m.ID), 10)
 	}
@@ -515,6 +515,23 @@ func (a *App) apiMaterials(c echo.Context) error {
 		out = append(out, a.materialToJSON(w, &mats[i], organizer))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// apiDownload gives organizers any current material with their bearer token.
+func (a *App) apiDownload(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "mid")
+	if err != nil {
+		return err
+	}
+	m, err := a.speakers.Material(c.Request().Context(), w.ID, id, services.ViewerOrganizer)
+	if err != nil {
+		return err
+	}
+	return a.sendMaterial(c, m)
 }
 
 func (a *App) apiLineup(c echo.Context) error {

@@ -219,16 +219,32 @@ func (m *Mailer) work(ctx context.Context) {
 			}
 			batch = nil
 		}
-		for i := range batch {
+		// The next messages are rendered while the current one is on the
+		// wire: a worker mostly waits for the SMTP server, and rendering is
+		// mostly CPU, so the two overlap.
+		ready := make(chan prepared, prefetch)
+		go func() {
+			defer close(ready)
+			for i := range batch {
+				r, err := m.Render(context.WithoutCancel(ctx), &batch[i])
+				ready <- prepared{msg: &batch[i], r: r, err: err}
+			}
+		}()
+		var left []models.MailMessage
+		for p := range ready {
 			if ctx.Err() != nil {
 				// Shutting down: hand the rest back untouched.
-				m.release(batch[i:])
-				return
+				left = append(left, *p.msg)
+				continue
 			}
 			// A message once started is finished and recorded even if
 			// shutdown begins meanwhile; cancelling half-way would leave
 			// its outcome unknown.
-			w.deliver(context.WithoutCancel(ctx), &batch[i])
+			w.deliver(context.WithoutCancel(ctx), p)
+		}
+		if len(left) > 0 {
+			m.release(left)
+			return
 		}
 		if len(batch) == n && n > 0 {
 			continue
@@ -243,6 +259,16 @@ func (m *Mailer) work(ctx context.Context) {
 		case <-m.wake:
 		}
 	}
+}
+
+// prefetch is how many rendered messages wait for a worker's connection.
+const prefetch = 4
+
+// prepared is a claimed message with its rendering.
+type prepared struct {
+	msg *models.MailMessage
+	r   *Rendered
+	err error
 }
 
 // release returns claimed messages to the queue without counting an attempt.
@@ -263,9 +289,8 @@ func (w *worker) close() {
 }
 
 // deliver sends one claimed message and records the outcome.
-func (w *worker) deliver(ctx context.Context, msg *models.MailMessage) {
-	m := w.m
-	r, err := m.Render(ctx, msg)
+func (w *worker) deliver(ctx context.Context, p prepared) {
+	m, msg, r, err := w.m, p.msg, p.r, p.err
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		m.finish(msg, models.MailFailed, "render: "+err.Error(), "")
 		return

@@ -106,6 +106,7 @@ type emailData struct {
 	GoogleURL  string
 	HasICS     bool
 	HasQR      bool
+	Footer     string // catalog key of the footer
 	cat        *i18n.Catalog
 }
 
@@ -168,7 +169,7 @@ func MarkdownHTML(md string) htmltemplate.HTML {
 // Render builds the message an outbox row stands for, from the current
 // state of the rows it refers to.
 func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered, error) {
-	d := &emailData{Lang: m.Lang, cat: r.cat}
+	d := &emailData{Lang: m.Lang, cat: r.cat, Footer: "mail.footer"}
 	if !i18n.IsSupported(d.Lang) {
 		d.Lang = i18n.ID
 	}
@@ -282,7 +283,7 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 		if err := r.db.R.WithContext(ctx).Preload("Person").First(&e, uint(entryID)).Error; err != nil {
 			return nil, fmt.Errorf("line-up entry of message %d: %w", m.ID, err)
 		}
-		d.Name = e.Person.Name
+		d.Name, d.Footer = e.Person.Name, "mail.footer_speaker"
 		key := "invitation"
 		if m.Kind == services.KindSpeakerReminder {
 			key = "speaker_reminder"

@@ -273,6 +273,9 @@ func (a *Accounts) IssueAPIToken(ctx context.Context, email, password, name stri
 	if err != nil {
 		return "", nil, err
 	}
+	if o.IsStaff() {
+		return "", nil, ErrForbidden
+	}
 	return a.IssueTokenFor(ctx, o.ID, name)
 }
 

@@ -139,10 +139,12 @@ func (s *Attendance) Import(ctx context.Context, actor *models.Organizer, webina
 		var err error
 		res, err = s.recompute(tx, webinarID, now)
 		if res != nil {
-			res.ReportID = reportID
+			res.ReportID, res.Duplicate = reportID, dup > 0
 			if rep != nil {
 				res.Rows = len(rep.Rows)
-				res.Warnings = reportWarnings(&w, rep)
+				if ws := reportWarnings(&w, rep); len(ws) > 0 {
+					res.Warnings = ws
+				}
 			}
 		}
 		return err
@@ -333,7 +335,7 @@ func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*Imp
 		speakerName[attendance.NormalizeName(sp.Name)] = true
 	}
 
-	res := &ImportResult{People: len(people), Unmatched: []Unmatched{}, WalkIns: []Unmatched{}}
+	res := &ImportResult{People: len(people), Unmatched: []Unmatched{}, WalkIns: []Unmatched{}, Warnings: []string{}}
 	matched := map[uint][]*reportPerson{}
 	taken := map[uint]bool{}
 	var pending []*reportPerson
@@ -381,7 +383,7 @@ func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*Imp
 		if p.absent {
 			continue
 		}
-		u := Unmatched{Key: p.key, Name: p.name, Email: p.email, Minutes: round1(p.minutes())}
+		u := Unmatched{Key: p.key, Name: p.name, Email: p.email, Minutes: round1(p.minutes()), Suggestions: []Suggestion{}}
 		for i := range regs {
 			r := &regs[i]
 			if taken[r.ID] {

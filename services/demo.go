@@ -140,7 +140,7 @@ func SeedDemo(ctx context.Context, db *models.DB, now func() time.Time, cost int
 		w, err := webinars.create(ctx, &organizer, WebinarFields{
 			Title: d.title, Description: d.description, StartsAt: start, DurationMinutes: d.minutes, Timezone: d.zone,
 			RegencyCode: d.regency, Audience: d.audience, Platform: d.platform, Venue: d.venue, Capacity: d.capacity,
-			JoinURL: demoJoinURLs[d.platform], ProgrammeID: &prog.ID,
+			JoinURL: demoJoinURLs[d.platform], ProgrammeID: &prog.ID, FollowupDelayMinutes: DefaultFollowupDelay,
 		}, d.slug)
 		if err != nil {
 			return res, err

@@ -200,9 +200,6 @@ func (s *Webinars) create(ctx context.Context, actor *models.Organizer, f Webina
 	if err := s.validate(ctx, &f); err != nil {
 		return nil, err
 	}
-	if f.FollowupDelayMinutes == 0 {
-		f.FollowupDelayMinutes = DefaultFollowupDelay
-	}
 	w := &models.Webinar{Status: models.StatusDraft, Slug: slug, CreatedByID: &actor.ID, WaitlistNext: 1, AttendanceThreshold: DefaultThreshold,
 		MaterialsQuotaMB: DefaultQuotaMB, SpeakerReminderDays: DefaultSpeakerReminderDays}
 	f.apply(w)
