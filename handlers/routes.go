@@ -192,7 +192,7 @@ func (a *App) echo() *echo.Echo {
 	api.GET("/webinars/:id/lineup", a.apiLineup, a.apiAuth(true))
 	api.POST("/webinars/:id/materials", a.apiAddMaterial, upload, a.apiAuth(true))
 	api.GET("/webinars/:id/materials", a.apiMaterials, a.apiAuth(false))
-	api.GET("/webinars/:id/materials/:mid/download", a.apiDownload, a.apiAuth(true))
+	api.GET("/webinars/:id/materials/:mid/download", a.organizerDownload, a.apiAuth(true))
 	return e
 }
 

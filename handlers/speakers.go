@@ -196,6 +196,8 @@ func (a *App) sendMaterial(c echo.Context, m *models.Material) error {
 	return err
 }
 
+// organizerDownload gives organizers any current material: in the web UI
+// with their session, through the API with their bearer token.
 func (a *App) organizerDownload(c echo.Context) error {
 	w, err := a.loadWebinar(c)
 	if err != nil {
@@ -515,23 +517,6 @@ func (a *App) apiMaterials(c echo.Context) error {
 		out = append(out, a.materialToJSON(w, &mats[i], organizer))
 	}
 	return c.JSON(http.StatusOK, out)
-}
-
-// apiDownload gives organizers any current material with their bearer token.
-func (a *App) apiDownload(c echo.Context) error {
-	w, err := a.loadWebinar(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "mid")
-	if err != nil {
-		return err
-	}
-	m, err := a.speakers.Material(c.Request().Context(), w.ID, id, services.ViewerOrganizer)
-	if err != nil {
-		return err
-	}
-	return a.sendMaterial(c, m)
 }
 
 func (a *App) apiLineup(c echo.Context) error {
