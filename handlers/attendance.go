@@ -135,7 +135,7 @@ func (a *App) importFrom(c echo.Context, w *models.Webinar) (*services.ImportRes
 		Leave: c.FormValue("map_leave"), Minutes: c.FormValue("map_minutes")}); m != (attendance.Mapping{}) {
 		mapping = &m
 	}
-	return a.attendance.Import(c.Request().Context(), currentUser(c), w.ID, name, data, threshold, force, mapping)
+	return a.attendance.ImportIn(c.Request().Context(), currentUser(c), w.ID, name, data, threshold, force, mapping, c.FormValue("timezone"))
 }
 
 func (a *App) decideAttendance(c echo.Context) error {

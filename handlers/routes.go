@@ -118,6 +118,7 @@ func (a *App) echo() *echo.Echo {
 	org.GET("/webinars/:id/runsheet", a.runSheet)
 	org.POST("/webinars/:id/runsheet", a.runsheetAction)
 	org.GET("/webinars/:id/speakers", a.speakersPage)
+	org.POST("/webinars/:id/speakers/settings", a.speakerSettings)
 	org.POST("/webinars/:id/speakers/:entry", a.speakerAction)
 	org.POST("/webinars/:id/materials", a.organizerAddMaterial, upload)
 	org.GET("/webinars/:id/materials/:mid", a.organizerDownload)

@@ -140,6 +140,30 @@ func (a *App) speakerAction(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/speakers")
 }
 
+func (a *App) speakerSettings(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	days, derr := strconv.Atoi(c.FormValue("speaker_reminder_days"))
+	quota, qerr := strconv.Atoi(c.FormValue("materials_quota_mb"))
+	if derr != nil {
+		days = -1
+	}
+	if qerr != nil {
+		quota = 0
+	}
+	if err := a.speakers.SetOptions(c.Request().Context(), w.ID, days, quota); err != nil {
+		errs, err := a.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return a.renderSpeakers(c, http.StatusUnprocessableEntity, w, errs)
+	}
+	a.flash(c, "flash.settings_saved")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/speakers#settings")
+}
+
 func (a *App) organizerAddMaterial(c echo.Context) error {
 	w, err := a.loadWebinar(c)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,9 +86,22 @@ const suggestAt = 0.6
 // nothing. A report whose dates do not fit the webinar is refused with its
 // warnings unless force is set.
 func (s *Attendance) Import(ctx context.Context, actor *models.Organizer, webinarID uint, filename string, data []byte, threshold *int, force bool, mapping *attendance.Mapping) (*ImportResult, error) {
+	return s.ImportIn(ctx, actor, webinarID, filename, data, threshold, force, mapping, "")
+}
+
+// ImportIn is Import with the zone the report's times are written in, when
+// it is not the webinar's (a report exported by someone in another zone).
+func (s *Attendance) ImportIn(ctx context.Context, actor *models.Organizer, webinarID uint, filename string, data []byte, threshold *int, force bool, mapping *attendance.Mapping, zone string) (*ImportResult, error) {
 	var w models.Webinar
 	if err := s.db.R.WithContext(ctx).First(&w, webinarID).Error; err != nil {
 		return nil, notFound(err)
+	}
+	loc := w.Location()
+	if zone != "" {
+		if !slices.Contains(ZoneNames(), zone) {
+			return nil, Invalid("timezone", "unknown")
+		}
+		loc = models.Location(zone)
 	}
 	if threshold != nil && (*threshold < 1 || *threshold > 100) {
 		return nil, Invalid("threshold_percent", "range", 1, 100)
@@ -108,7 +122,7 @@ func (s *Attendance) Import(ctx context.Context, actor *models.Organizer, webina
 	var rep *attendance.Report
 	if dup == 0 {
 		var err error
-		rep, err = attendance.Parse(bytes.NewReader(data), w.Location(), mapping)
+		rep, err = attendance.Parse(bytes.NewReader(data), loc, mapping)
 		var uf *attendance.UnknownFormatError
 		if errors.As(err, &uf) && len(uf.Header) > 0 {
 			return nil, &NeedsMapping{Columns: uf.Header, Missing: uf.Missing}

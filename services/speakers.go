@@ -505,3 +505,23 @@ func (s *Scheduler) remindSpeakers(ctx context.Context, now time.Time) (int, err
 	}
 	return n, nil
 }
+
+// SetOptions changes when speakers without materials are reminded (days
+// before the start, 0 for never) and the webinar's materials quota.
+func (s *Speakers) SetOptions(ctx context.Context, webinarID uint, reminderDays, quotaMB int) error {
+	v := &validator{}
+	if reminderDays < 0 || reminderDays > 60 {
+		v.add("speaker_reminder_days", "range", 0, 60)
+	}
+	if quotaMB < 1 || quotaMB > 100000 {
+		v.add("materials_quota_mb", "range", 1, 100000)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	res := s.db.W.WithContext(ctx).Exec(`UPDATE webinars SET speaker_reminder_days = ?, materials_quota_mb = ? WHERE id = ?`, reminderDays, quotaMB, webinarID)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return res.Error
+}

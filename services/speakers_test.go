@@ -271,3 +271,44 @@ func TestSpeakerReminderOnceBeforeTheWebinar(t *testing.T) {
 		t.Errorf("speaker reminders %v", k)
 	}
 }
+
+func TestSpeakerOptionsAndReplaceKeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	e := newSpeakerEnv(t)
+	if err := e.sp.SetOptions(ctx, e.w.ID, 61, 0); fieldsOf(t, err)["speaker_reminder_days"] != "range" || fieldsOf(t, err)["materials_quota_mb"] != "range" {
+		t.Errorf("bad options: %v", err)
+	}
+	if err := e.sp.SetOptions(ctx, e.w.ID, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	var w models.Webinar
+	e.db.R.First(&w, e.w.ID)
+	if w.SpeakerReminderDays != 0 || w.MaterialsQuotaMB != 10 {
+		t.Errorf("options %d %d", w.SpeakerReminderDays, w.MaterialsQuotaMB)
+	}
+}
+
+func TestImportInAnotherZone(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, ids := groboganEnv(t, aug2(t))
+	if _, err := s.ImportIn(ctx, &models.Organizer{ID: 1}, w.ID, "r.csv", readSample(t, "webinar-attendee-report.csv"), nil, false, nil, "Mars/Olympus"); fieldsOf(t, err)["timezone"] != "unknown" {
+		t.Errorf("unknown zone: %v", err)
+	}
+	// Read as WITA, the report starts an hour earlier in absolute time; the
+	// minutes do not change.
+	if _, err := s.ImportIn(ctx, &models.Organizer{ID: 1}, w.ID, "r.csv", readSample(t, "webinar-attendee-report.csv"), nil, false, nil, "Asia/Makassar"); err != nil {
+		t.Fatal(err)
+	}
+	var start time.Time
+	var reps []models.AttendanceReport
+	db.R.Find(&reps)
+	if reps[0].ActualStart != nil {
+		start = *reps[0].ActualStart
+	}
+	if !start.Equal(time.Date(2021, 8, 2, 0, 58, 12, 0, time.UTC)) {
+		t.Errorf("actual start read in WITA: %v", start)
+	}
+	if got := attendanceOf(t, db, ids)["Siti"].AttendedMinutes; got != 180 {
+		t.Errorf("Siti %v", got)
+	}
+}
