@@ -227,15 +227,7 @@ func (a *App) organizerDownload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c, "mid")
-	if err != nil {
-		return err
-	}
-	m, err := a.speakers.Material(c.Request().Context(), w.ID, id, services.ViewerOrganizer)
-	if err != nil {
-		return err
-	}
-	return a.sendMaterial(c, m)
+	return a.downloadAs(c, w, services.ViewerOrganizer)
 }
 
 func (a *App) publicDownload(c echo.Context) error {
@@ -243,11 +235,16 @@ func (a *App) publicDownload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return a.downloadAs(c, w, services.ViewerPublic)
+}
+
+// downloadAs sends the material in the path if viewer may see it.
+func (a *App) downloadAs(c echo.Context, w *models.Webinar, viewer services.Viewer) error {
 	id, err := idParam(c, "mid")
 	if err != nil {
 		return err
 	}
-	m, err := a.speakers.Material(c.Request().Context(), w.ID, id, services.ViewerPublic)
+	m, err := a.speakers.Material(c.Request().Context(), w.ID, id, viewer)
 	if err != nil {
 		return err
 	}
@@ -259,19 +256,11 @@ func (a *App) registrantDownload(c echo.Context) error {
 	if err != nil || reg.Status == models.RegCancelled {
 		return a.badLink(c)
 	}
-	id, err := idParam(c, "mid")
-	if err != nil {
-		return err
-	}
 	viewer := services.ViewerPublic
 	if reg.Status == models.RegRegistered {
 		viewer = services.ViewerRegistrant
 	}
-	m, err := a.speakers.Material(c.Request().Context(), w.ID, id, viewer)
-	if err != nil {
-		return err
-	}
-	return a.sendMaterial(c, m)
+	return a.downloadAs(c, w, viewer)
 }
 
 func (a *App) personPhoto(c echo.Context) error {

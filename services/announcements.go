@@ -178,16 +178,7 @@ func (s *Announcements) Progress(ctx context.Context, id uint) (MailCounts, erro
 		Scan(&rows).Error
 	var c MailCounts
 	for _, r := range rows {
-		switch r.Status {
-		case models.MailPending:
-			c.Pending = r.N
-		case models.MailSending:
-			c.Sending = r.N
-		case models.MailSent:
-			c.Sent = r.N
-		case models.MailFailed:
-			c.Failed = r.N
-		}
+		c.set(r.Status, r.N)
 	}
 	return c, wrap("progress", err)
 }

@@ -30,6 +30,19 @@ type MailCounts struct {
 	Pending, Sending, Sent, Failed int
 }
 
+func (c *MailCounts) set(status string, n int) {
+	switch status {
+	case models.MailPending:
+		c.Pending = n
+	case models.MailSending:
+		c.Sending = n
+	case models.MailSent:
+		c.Sent = n
+	case models.MailFailed:
+		c.Failed = n
+	}
+}
+
 // List returns one page of messages, newest first, and the counts by status.
 func (s *MailLog) List(ctx context.Context, f MailFilter) ([]models.MailMessage, int64, MailCounts, error) {
 	var counts MailCounts
@@ -46,16 +59,7 @@ func (s *MailLog) List(ctx context.Context, f MailFilter) ([]models.MailMessage,
 		return nil, 0, counts, wrap("mail counts", err)
 	}
 	for _, r := range rows {
-		switch r.Status {
-		case models.MailPending:
-			counts.Pending = r.N
-		case models.MailSending:
-			counts.Sending = r.N
-		case models.MailSent:
-			counts.Sent = r.N
-		case models.MailFailed:
-			counts.Failed = r.N
-		}
+		counts.set(r.Status, r.N)
 	}
 	if f.Status != "" {
 		v := &validator{}
