@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sinau/models"
+	"sinau/services"
 )
 
 func TestAnnouncementComposeTestAndSend(t *testing.T) {
@@ -81,6 +82,32 @@ func TestMailResendAndPause(t *testing.T) {
 	}
 	if r := c.get("/organizer"); strings.Contains(r.body, `id="mail-paused"`) {
 		t.Error("still paused after resume")
+	}
+}
+
+func TestMailListNamesEveryKind(t *testing.T) {
+	s := newTestServer(t, nil)
+	s.client(t).postForm(grobogan, grobogan+"/register", regValues("P", "p@example.org"))
+	c := s.client(t)
+	c.loginDemo()
+	kinds := []string{services.KindConfirmation, services.KindWaitlisted, services.KindPromoted, services.KindLinkResend,
+		services.KindRegCancelled, services.KindReminder, services.KindChanged, services.KindCancelled, services.KindAnnouncement,
+		services.KindFollowupAttended, services.KindFollowupAbsent, services.KindInvitation, services.KindSpeakerReminder}
+	for _, kind := range kinds {
+		s.db.W.Exec(`UPDATE mail_messages SET kind = ? WHERE id = 1`, kind)
+		for _, lang := range []string{"id", "en"} {
+			c.lang = lang
+			for _, path := range []string{"/organizer/mail", "/organizer/mail/1"} {
+				if body := c.get(path).body; strings.Contains(body, "mailkind.") {
+					t.Errorf("%s %s shows the raw kind %q", lang, path, kind)
+				}
+			}
+		}
+	}
+	c.lang = "id"
+	s.db.W.Exec(`UPDATE mail_messages SET kind = ? WHERE id = 1`, services.KindConfirmation)
+	if body := c.get("/organizer/mail").body; !strings.Contains(body, "Konfirmasi pendaftaran") {
+		t.Errorf("mail list: %s", between(body, "<main", "</main>"))
 	}
 }
 
