@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -278,6 +279,11 @@ func TestAPIProtocolDetails(t *testing.T) {
 	token := apiToken(t, c)
 	if r := c.json("PUT", "/api/v1/webinars/1", token, `{}`); r.status != 405 || decode[errorBody](t, r).Error.Code != "method_not_allowed" {
 		t.Errorf("PUT: %d %s", r.status, r.body)
+	} else if allow := strings.Split(r.header.Get("Allow"), ", "); !slices.Contains(allow, "GET") || !slices.Contains(allow, "HEAD") || !slices.Contains(allow, "PATCH") {
+		t.Errorf("PUT: Allow %q", r.header.Get("Allow"))
+	}
+	if r := c.json("DELETE", "/api/v1/webinars", token, ""); r.status != 405 || slices.Contains(strings.Split(r.header.Get("Allow"), ", "), "DELETE") {
+		t.Errorf("DELETE on the collection: %d, Allow %q", r.status, r.header.Get("Allow"))
 	}
 	if r := c.do("POST", "/api/v1/webinars", strings.NewReader(createBody), map[string]string{"Authorization": "bearer " + token, "Content-Type": "text/plain"}); r.status != 415 {
 		t.Errorf("text/plain body: %d", r.status)

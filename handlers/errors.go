@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -93,6 +94,9 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	status, code := classify(err)
+	if status == http.StatusMethodNotAllowed {
+		allowHead(c.Response().Header())
+	}
 	l := lang(c)
 	if status >= 500 {
 		a.log.Error("request failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
@@ -127,6 +131,15 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	if err != nil {
 		a.log.Error("error response failed", "error", err)
+	}
+}
+
+// allowHead adds HEAD to a 405's Allow header wherever GET is allowed,
+// because Routes answers HEAD on every GET route.
+func allowHead(h http.Header) {
+	methods := strings.Split(h.Get(echo.HeaderAllow), ", ")
+	if slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
+		h.Set(echo.HeaderAllow, strings.Join(append(methods, http.MethodHead), ", "))
 	}
 }
 
