@@ -78,6 +78,21 @@ type Report struct {
 	Rows          []Row
 }
 
+// Start is when the session began: the metadata's start when the report
+// has one, else the earliest join; zero when the report has no times.
+func (r *Report) Start() time.Time {
+	if !r.ActualStart.IsZero() {
+		return r.ActualStart
+	}
+	var first time.Time
+	for _, row := range r.Rows {
+		if !row.Join.IsZero() && (first.IsZero() || row.Join.Before(first)) {
+			first = row.Join
+		}
+	}
+	return first
+}
+
 // Mapping names the columns of a CSV that is not a known report. Names are
 // header names as they appear in the file, matched loosely (case, spaces and
 // punctuation are ignored). Name or Email is required; the others are

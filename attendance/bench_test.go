@@ -108,7 +108,7 @@ func TestThroughput(t *testing.T) {
 	best := time.Duration(1<<63 - 1)
 	for range 5 {
 		began := time.Now()
-		rep, err := Parse(strings.NewReader(text), jakarta, nil)
+		rep, err := Parse(strings.NewReader(text), jakarta, nil, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func BenchmarkParse10k(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		n++
-		rep, err := Parse(strings.NewReader(text), jakarta, nil)
+		rep, err := Parse(strings.NewReader(text), jakarta, nil, time.Time{})
 		if err != nil {
 			b.Fatal(err)
 		}

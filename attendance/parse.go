@@ -164,6 +164,7 @@ type parser struct {
 	loc          *time.Location
 	dayFirst     bool
 	dayFirstHint bool // a slash date failed that would read day-first
+	ordered      bool // a date was read with an order-dependent layout
 	layouts      []layout
 	last         int       // index of the layout that worked last
 	date         time.Time // the session's date, for time-of-day values
@@ -193,6 +194,10 @@ func (p *parser) err() error {
 
 // Parse reads an attendance report. Times without a zone are read in loc
 // (the webinar's zone unless the organizer picks another; nil means UTC).
+// Numeric dates are month-first as Zoom writes them in US English, and
+// day-first where that is the only reading that parses; when both parse
+// (3/8/2021), the reading that starts nearer to near (the webinar's
+// scheduled start) wins. A zero near keeps month-first.
 // mapping is used only when the file is not a known report; with a nil
 // mapping such a file gives an *UnknownFormatError (errors.Is
 // ErrUnknownFormat) carrying its header, so a UI can offer a mapping step.
@@ -200,7 +205,7 @@ func (p *parser) err() error {
 // Row problems are *LineError values; up to ten are returned together
 // (errors.Join) so an organizer can fix a file in one pass. The caller
 // limits the size of r.
-func Parse(r io.Reader, loc *time.Location, mapping *Mapping) (*Report, error) {
+func Parse(r io.Reader, loc *time.Location, mapping *Mapping, near time.Time) (*Report, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -235,7 +240,26 @@ func Parse(r io.Reader, loc *time.Location, mapping *Mapping) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.ordered && !near.IsZero() {
+		if rep2, err2 := newParser(loc, true).parse(recs, mapping); err2 == nil && distance(rep2, near) < distance(rep, near) {
+			return rep2, nil
+		}
+	}
 	return rep, nil
+}
+
+// distance is how far a report's start is from t; a report without times is
+// as far as can be.
+func distance(rep *Report, t time.Time) time.Duration {
+	s := rep.Start()
+	if s.IsZero() {
+		return time.Duration(math.MaxInt64)
+	}
+	d := s.Sub(t)
+	if d < 0 {
+		d = -d
+	}
+	return d
 }
 
 func (p *parser) parse(recs []record, mapping *Mapping) (*Report, error) {

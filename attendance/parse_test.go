@@ -34,7 +34,7 @@ var jakarta = func() *time.Location {
 
 func mustParse(t testing.TB, text string, m *Mapping) *Report {
 	t.Helper()
-	rep, err := Parse(strings.NewReader(text), jakarta, m)
+	rep, err := Parse(strings.NewReader(text), jakarta, m, time.Time{})
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -437,7 +437,7 @@ const genericText = "Daftar Hadir Webinar Pelayanan Publik,,,,,\n" +
 
 func TestGenericCSV(t *testing.T) {
 	t.Run("unknown without mapping", func(t *testing.T) {
-		_, err := Parse(strings.NewReader(genericText), jakarta, nil)
+		_, err := Parse(strings.NewReader(genericText), jakarta, nil, time.Time{})
 		if !errors.Is(err, ErrUnknownFormat) {
 			t.Fatalf("err = %v, want ErrUnknownFormat", err)
 		}
@@ -475,14 +475,14 @@ func TestGenericCSV(t *testing.T) {
 		}
 	})
 	t.Run("mapping with a missing column", func(t *testing.T) {
-		_, err := Parse(strings.NewReader(genericText), jakarta, &Mapping{Name: "Nama Lengkap", Leave: "Jam Pulang"})
+		_, err := Parse(strings.NewReader(genericText), jakarta, &Mapping{Name: "Nama Lengkap", Leave: "Jam Pulang"}, time.Time{})
 		var ue *UnknownFormatError
 		if !errors.Is(err, ErrMissingColumn) || !errors.As(err, &ue) || len(ue.Missing) != 1 || ue.Missing[0] != "Jam Pulang" {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("mapping without name or email", func(t *testing.T) {
-		_, err := Parse(strings.NewReader(genericText), jakarta, &Mapping{Join: "Jam Masuk"})
+		_, err := Parse(strings.NewReader(genericText), jakarta, &Mapping{Join: "Jam Masuk"}, time.Time{})
 		if !errors.Is(err, ErrMissingColumn) {
 			t.Fatalf("err = %v", err)
 		}
@@ -538,7 +538,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rep, err := Parse(strings.NewReader(tc.text), jakarta, nil)
+			rep, err := Parse(strings.NewReader(tc.text), jakarta, nil, time.Time{})
 			if err == nil {
 				t.Fatalf("no error, report %+v", rep)
 			}
@@ -564,13 +564,44 @@ func TestSeveralErrorsAtOnce(t *testing.T) {
 		"A,a@example.com,kemarin,08/02/2021 10:00 AM,60\n" +
 		"B,b@example.com,08/02/2021 09:00 AM,08/02/2021 10:00 AM,60\n" +
 		"C,c@example.com,08/02/2021 11:00 AM,08/02/2021 10:00 AM,60\n"
-	_, err := Parse(strings.NewReader(text), jakarta, nil)
+	_, err := Parse(strings.NewReader(text), jakarta, nil, time.Time{})
 	msg := err.Error()
 	if !strings.Contains(msg, "line 2: join time") || !strings.Contains(msg, "line 4: leave time") || strings.Contains(msg, "line 3") {
 		t.Errorf("message %q", msg)
 	}
 	if !errors.Is(err, ErrBadTime) || !errors.Is(err, ErrNegativeDuration) {
 		t.Errorf("err %v does not wrap both", err)
+	}
+}
+
+func TestAmbiguousDatesReadNearTheWebinar(t *testing.T) {
+	text := "Name (Original Name);User Email;Join Time;Leave Time;Duration (Minutes)\n" +
+		"Dédé Suryani;dede@example.com;03/08/2021 09.00;03/08/2021 10.30;90\n" +
+		"Budi Santoso;budi.santoso@example.com;03/08/2021 9.15;03/08/2021 11.15;120\n"
+	march8 := time.Date(2021, 3, 8, 9, 0, 0, 0, jakarta)
+	august3 := time.Date(2021, 8, 3, 9, 0, 0, 0, jakarta)
+	cases := []struct {
+		name       string
+		near, want time.Time
+	}{
+		{"no webinar date: month-first, as Zoom writes", time.Time{}, march8},
+		{"webinar on 3 August: day-first", august3.Add(-time.Hour), august3},
+		{"webinar on 8 March: month-first", march8, march8},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Parse(strings.NewReader(text), jakarta, nil, tc.near)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Rows[0].Join.Equal(tc.want) || !rep.Start().Equal(tc.want) {
+				t.Errorf("join %v, start %v, want %v", rep.Rows[0].Join, rep.Start(), tc.want)
+			}
+		})
+	}
+	unambiguous := strings.ReplaceAll(text, "03/08/2021", "2021-03-08")
+	if rep, err := Parse(strings.NewReader(unambiguous), jakarta, nil, august3); err != nil || !rep.Rows[0].Join.Equal(march8) {
+		t.Errorf("an ISO date was re-read near the webinar: %v %v", rep, err)
 	}
 }
 

@@ -7,10 +7,13 @@ import (
 	"time"
 )
 
-// layout is a time layout to try, and whether it reads only a time of day.
+// layout is a time layout to try, whether it reads only a time of day, and
+// whether its date is numeric with day and month in an order a value alone
+// cannot tell (3/8/2021).
 type layout struct {
 	s        string
 	timeOnly bool
+	ordered  bool
 }
 
 // clocks are the times of day seen in exports: Zoom's US 12-hour clock,
@@ -23,13 +26,18 @@ var clocks = []string{"3:04:05 PM", "3:04 PM", "3:04:05PM", "3:04PM", "15:04:05"
 // Commas are removed from values before parsing, so "Aug 2, 2021, 9:01 AM"
 // needs no layouts of its own.
 func buildLayouts(dayFirst bool) []layout {
-	dates := []string{"1/2/2006", "1/2/06", "1-2-2006"}
+	ordered := []string{"1/2/2006", "1/2/06", "1-2-2006"}
 	if dayFirst {
-		dates = []string{"2/1/2006", "2/1/06", "2-1-2006"}
+		ordered = []string{"2/1/2006", "2/1/06", "2-1-2006"}
 	}
-	dates = append(dates, "2006-1-2", "2006/1/2", "Jan 2 2006", "2 Jan 2006", "2-Jan-2006", "2-Jan-06",
-		"January 2 2006", "2 January 2006", "Mon Jan 2 2006", "Mon 2 Jan 2006")
 	var out []layout
+	for _, d := range ordered {
+		for _, c := range clocks {
+			out = append(out, layout{s: d + " " + c, ordered: true})
+		}
+	}
+	dates := []string{"2006-1-2", "2006/1/2", "Jan 2 2006", "2 Jan 2006", "2-Jan-2006", "2-Jan-06",
+		"January 2 2006", "2 January 2006", "Mon Jan 2 2006", "Mon 2 Jan 2006"}
 	for _, d := range dates {
 		for _, c := range clocks {
 			out = append(out, layout{s: d + " " + c})
@@ -124,6 +132,7 @@ func (p *parser) parseTime(raw string) (t time.Time, timeOnly bool, err error) {
 	layouts := p.layouts
 	if l := layouts[p.last]; l.s != "" {
 		if t, err := time.ParseInLocation(l.s, v, p.loc); err == nil {
+			p.ordered = p.ordered || l.ordered
 			return t, l.timeOnly, nil
 		}
 	}
@@ -133,6 +142,7 @@ func (p *parser) parseTime(raw string) (t time.Time, timeOnly bool, err error) {
 		}
 		if t, err := time.ParseInLocation(l.s, v, p.loc); err == nil {
 			p.last = i
+			p.ordered = p.ordered || l.ordered
 			return t, l.timeOnly, nil
 		}
 	}

@@ -122,7 +122,7 @@ func (s *Attendance) ImportIn(ctx context.Context, actor *models.Organizer, webi
 	var rep *attendance.Report
 	if dup == 0 {
 		var err error
-		rep, err = attendance.Parse(bytes.NewReader(data), loc, mapping)
+		rep, err = attendance.Parse(bytes.NewReader(data), loc, mapping, w.StartsAt)
 		var uf *attendance.UnknownFormatError
 		if errors.As(err, &uf) && len(uf.Header) > 0 {
 			return nil, &NeedsMapping{Columns: uf.Header, Missing: uf.Missing}
@@ -190,10 +190,7 @@ func reportWarnings(w *models.Webinar, rep *attendance.Report) []string {
 			last = r.Leave
 		}
 	}
-	start := rep.ActualStart
-	if start.IsZero() {
-		start = first
-	}
+	start := rep.Start()
 	var out []string
 	day := func(t time.Time) string { return t.In(loc).Format("2006-01-02") }
 	if !start.IsZero() && day(start) != day(w.StartsAt) {

@@ -197,6 +197,28 @@ func TestImportRejectsBadFilesAndMismatch(t *testing.T) {
 	}
 }
 
+// TestImportDayFirstReportNearTheWebinar: an export in the Indonesian locale
+// whose dates read both ways (03/08/2021) is read as the webinar's date.
+func TestImportDayFirstReportNearTheWebinar(t *testing.T) {
+	jkt, _ := time.LoadLocation("Asia/Jakarta")
+	db, w, s, ids := groboganEnv(t, time.Date(2021, 8, 3, 9, 0, 0, 0, jkt))
+	report := "Name (Original Name);User Email;Join Time;Leave Time;Duration (Minutes)\n" +
+		"Siti Rahayu;siti.rahayu@example.com;03/08/2021 09.00;03/08/2021 12.00;180\n" +
+		"Budi Santoso;budi.santoso@example.com;03/08/2021 10.30;03/08/2021 11.00;30\n"
+	res, err := s.Import(context.Background(), &models.Organizer{ID: 1}, w.ID, "kehadiran.csv", []byte(report), nil, false, nil)
+	if err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	if res.Matched != 2 {
+		t.Errorf("matched %d", res.Matched)
+	}
+	got := attendanceOf(t, db, map[string]uint{"Siti": ids["Siti"], "Budi": ids["Budi"]})
+	siti, budi := got["Siti"], got["Budi"]
+	if siti.AttendedMinutes != 180 || siti.Attended == nil || !*siti.Attended || budi.Attended == nil || *budi.Attended {
+		t.Errorf("attendance: Siti %.0f min %v, Budi %.0f min %v (webinar %v–%v)", siti.AttendedMinutes, siti.Attended != nil && *siti.Attended, budi.AttendedMinutes, budi.Attended != nil && *budi.Attended, w.StartsAt, w.EndsAt)
+	}
+}
+
 func TestUnmatchedSuggestionsAndWalkIns(t *testing.T) {
 	ctx := context.Background()
 	db, w, s, ids := groboganEnv(t, aug2(t))
