@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,6 +42,34 @@ func TestCatalogAndFilters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLocalTimeWhereTheZoneIsNotTheRegencys(t *testing.T) {
+	s := newTestServer(t, nil)
+	org := s.client(t)
+	org.loginDemo()
+	var id uint
+	s.db.R.Raw(`SELECT id FROM webinars WHERE slug = 'demo-grobogan-pelayanan-publik'`).Scan(&id)
+	show := fmt.Sprintf("/organizer/webinars/%d", id)
+	if strings.Contains(s.client(t).get(grobogan).body, `id="webinar-local-when"`) || strings.Contains(org.get(show).body, `id="zone-differs"`) {
+		t.Error("a WIB webinar in Grobogan shows a second time")
+	}
+	// The same webinar, still in WIB, held for Kota Jayapura (WIT).
+	s.db.W.Exec(`UPDATE webinars SET regency_code = '9171' WHERE id = ?`, id)
+	cases := []struct{ lang, want string }{
+		{"id", "Waktu di Kota Jayapura: Jumat, 11 Desember 2026 · 11.00–14.00 WIT"},
+		{"en", "Time in Kota Jayapura: Friday, 11 December 2026 · 11:00–14:00 WIT"},
+	}
+	for _, tc := range cases {
+		c := s.client(t)
+		c.lang = tc.lang
+		if body := c.get(grobogan).body; !strings.Contains(body, tc.want) || !strings.Contains(body, "09.00–12.00 WIB") && tc.lang == "id" {
+			t.Errorf("%s public page: %s", tc.lang, between(body, `id="webinar-when"`, "</dd>"))
+		}
+	}
+	if body := org.get(show).body; !strings.Contains(body, `id="zone-differs"`) || !strings.Contains(body, "11.00–14.00 WIT") {
+		t.Errorf("organizer page: %s", between(body, "<hgroup>", "</div>"))
 	}
 }
 

@@ -149,6 +149,18 @@ func (p *Page) When(w models.Webinar) string {
 	return i18n.Range(p.Lang, w.StartsAt, w.EndsAt, w.Location(), z.Label)
 }
 
+// LocalWhen is the webinar's time in its regency's zone, with the regency's
+// name, when that zone is not the one the webinar is scheduled in (a Papuan
+// webinar run from Jakarta in WIB); empty otherwise.
+func (p *Page) LocalWhen(w models.Webinar) string {
+	r, ok := regions.RegencyByCode(w.RegencyCode)
+	z := r.Zone()
+	if !ok || z.Name == "" || z.Name == w.Timezone {
+		return ""
+	}
+	return p.T("webinar.local_when", r.Name, i18n.Range(p.Lang, w.StartsAt, w.EndsAt, models.Location(z.Name), z.Label))
+}
+
 // Clock writes a time of day in the webinar's zone.
 func (p *Page) Clock(w models.Webinar, t time.Time) string {
 	return i18n.Clock(p.Lang, t.In(w.Location()))
