@@ -114,6 +114,33 @@ var (
 	ErrNegativeDuration = errors.New("negative duration")
 )
 
+// NotCSVError says why an upload is not a text report; it matches
+// ErrNotCSV. Reason is one of the keys of NotCSVReasons, so a caller can say
+// it in the user's language.
+type NotCSVError struct {
+	Reason string
+}
+
+// NotCSVReasons describes each NotCSVError reason in English.
+var NotCSVReasons = map[string]string{
+	"pdf":      "the file is a PDF document",
+	"png":      "the file is a PNG image",
+	"jpeg":     "the file is a JPEG image",
+	"gif":      "the file is a GIF image",
+	"zip":      "the file is a ZIP archive or Excel workbook (export the report as CSV)",
+	"office":   "the file is an old Excel or Office document (export the report as CSV)",
+	"html":     "the file is a web page (HTML)",
+	"binary":   "the file contains binary data",
+	"utf16":    "invalid UTF-16 text",
+	"encoding": "the text is neither UTF-8 nor Windows-1252",
+	"table":    "no comma-, semicolon- or tab-separated rows",
+}
+
+func (e *NotCSVError) Error() string { return ErrNotCSV.Error() + ": " + NotCSVReasons[e.Reason] }
+
+// Is makes a NotCSVError match ErrNotCSV.
+func (e *NotCSVError) Is(target error) bool { return target == ErrNotCSV }
+
 // LineError is a problem with one value of one line.
 type LineError struct {
 	Line  int    // 1-based line in the file

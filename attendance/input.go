@@ -22,14 +22,14 @@ type record struct {
 // magic lists files organizers upload by mistake instead of the CSV export,
 // so the error can say what the file is rather than only "not CSV".
 var magic = []struct {
-	prefix, what string
+	prefix, reason string
 }{
-	{"%PDF-", "a PDF document"},
-	{"\x89PNG", "a PNG image"},
-	{"\xff\xd8\xff", "a JPEG image"},
-	{"GIF8", "a GIF image"},
-	{"PK\x03\x04", "a ZIP archive or Excel workbook (export the report as CSV)"},
-	{"\xd0\xcf\x11\xe0", "an old Excel or Office document (export the report as CSV)"},
+	{"%PDF-", "pdf"},
+	{"\x89PNG", "png"},
+	{"\xff\xd8\xff", "jpeg"},
+	{"GIF8", "gif"},
+	{"PK\x03\x04", "zip"},
+	{"\xd0\xcf\x11\xe0", "office"},
 }
 
 // decodeText turns the upload into UTF-8 text, or says why it is not a
@@ -41,7 +41,7 @@ func decodeText(data []byte) (string, error) {
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
 		out, err := dec.Bytes(data)
 		if err != nil {
-			return "", fmt.Errorf("%w: invalid UTF-16 text", ErrNotCSV)
+			return "", &NotCSVError{Reason: "utf16"}
 		}
 		data = out
 	}
@@ -51,18 +51,18 @@ func decodeText(data []byte) (string, error) {
 	}
 	for _, m := range magic {
 		if bytes.HasPrefix(data, []byte(m.prefix)) {
-			return "", fmt.Errorf("%w: the file is %s", ErrNotCSV, m.what)
+			return "", &NotCSVError{Reason: m.reason}
 		}
 	}
 	head := bytes.ToLower(bytes.TrimSpace(data[:min(len(data), 512)]))
 	if bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")) {
-		return "", fmt.Errorf("%w: the file is a web page (HTML)", ErrNotCSV)
+		return "", &NotCSVError{Reason: "html"}
 	}
 	controls := 0
 	for _, c := range data {
 		switch {
 		case c == 0:
-			return "", fmt.Errorf("%w: the file contains binary data", ErrNotCSV)
+			return "", &NotCSVError{Reason: "binary"}
 		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v', c == 0x7f:
 			controls++
 		}
@@ -70,7 +70,7 @@ func decodeText(data []byte) (string, error) {
 	// A stray control byte (a DOS end-of-file mark) is tolerated; many are
 	// binary data.
 	if controls > len(data)/100+1 {
-		return "", fmt.Errorf("%w: the file contains binary data", ErrNotCSV)
+		return "", &NotCSVError{Reason: "binary"}
 	}
 	if !utf8.Valid(data) {
 		// A CSV re-saved by Excel on Windows is in the ANSI code page, which
@@ -78,7 +78,7 @@ func decodeText(data []byte) (string, error) {
 		// such keeps accented names instead of rejecting the file.
 		out, err := charmap.Windows1252.NewDecoder().Bytes(data)
 		if err != nil {
-			return "", fmt.Errorf("%w: the text is neither UTF-8 nor Windows-1252", ErrNotCSV)
+			return "", &NotCSVError{Reason: "encoding"}
 		}
 		data = out
 	}

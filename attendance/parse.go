@@ -219,7 +219,7 @@ func Parse(r io.Reader, loc *time.Location, mapping *Mapping, near time.Time) (*
 	}
 	comma, ok := sniffDelimiter(text)
 	if !ok {
-		return nil, fmt.Errorf("%w: no comma-, semicolon- or tab-separated rows", ErrNotCSV)
+		return nil, &NotCSVError{Reason: "table"}
 	}
 	recs, err := readRecords(text, comma)
 	if err != nil {

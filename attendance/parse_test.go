@@ -498,17 +498,18 @@ func TestBadInput(t *testing.T) {
 		is     error
 		line   int    // of the first *LineError, 0 for none
 		prefix string // of the message
+		reason string // of a NotCSVError
 	}{
 		{name: "empty", text: "", is: ErrEmpty},
 		{name: "whitespace only", text: "  \r\n\t\n   \n", is: ErrEmpty},
 		{name: "BOM only", text: "\ufeff\n", is: ErrEmpty},
 		{name: "only separators", text: ",,,\n,,\n", is: ErrEmpty},
-		{name: "PNG", text: "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", is: ErrNotCSV},
-		{name: "PDF", text: "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n", is: ErrNotCSV},
-		{name: "xlsx", text: "PK\x03\x04\x14\x00\x06\x00", is: ErrNotCSV},
-		{name: "HTML page", text: "<!DOCTYPE html>\n<html><body>Sign in</body></html>\n", is: ErrNotCSV},
-		{name: "binary", text: "ab\x00\x01\x02\x03cd,ef\n", is: ErrNotCSV},
-		{name: "plain text", text: "Daftar hadir\nSiti Rahayu\nBudi Santoso\n", is: ErrNotCSV},
+		{name: "PNG", text: "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", is: ErrNotCSV, prefix: "attendance: not a CSV report: the file is a PNG image"},
+		{name: "PDF", text: "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n", is: ErrNotCSV, reason: "pdf"},
+		{name: "xlsx", text: "PK\x03\x04\x14\x00\x06\x00", is: ErrNotCSV, reason: "zip"},
+		{name: "HTML page", text: "<!DOCTYPE html>\n<html><body>Sign in</body></html>\n", is: ErrNotCSV, reason: "html"},
+		{name: "binary", text: "ab\x00\x01\x02\x03cd,ef\n", is: ErrNotCSV, reason: "binary"},
+		{name: "plain text", text: "Daftar hadir\nSiti Rahayu\nBudi Santoso\n", is: ErrNotCSV, reason: "table"},
 		{
 			name: "malformed time", is: ErrBadTime, line: 3,
 			text:   meetingHeader + okRow + "Budi Santoso,budi.santoso@example.com,31/02/2021 25:00,08/02/2021 10:01:00 AM,59,Yes\n",
@@ -554,6 +555,10 @@ func TestBadInput(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), tc.prefix) {
 				t.Errorf("message %q, want prefix %q", err, tc.prefix)
+			}
+			var nc *NotCSVError
+			if tc.reason != "" && (!errors.As(err, &nc) || nc.Reason != tc.reason) {
+				t.Errorf("err = %v, want a NotCSVError for %q", err, tc.reason)
 			}
 		})
 	}

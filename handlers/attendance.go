@@ -99,7 +99,7 @@ func (a *App) importReport(c echo.Context) error {
 	if err != nil {
 		var ce *services.ConflictError
 		if errors.As(err, &ce) && ce.Code == "report_mismatch" {
-			return a.renderAttendance(c, http.StatusConflict, w, nil, nil, ce.Details)
+			return a.renderAttendance(c, http.StatusConflict, w, nil, nil, a.texts(lang(c), ce.Details))
 		}
 		var nm *services.NeedsMapping
 		if errors.As(err, &nm) {
@@ -353,6 +353,13 @@ func (a *App) ticket(c echo.Context) error {
 
 // API
 
+// importResponse is an import's result with its warnings in the client's
+// language.
+type importResponse struct {
+	*services.ImportResult
+	Warnings []string `json:"warnings"`
+}
+
 func (a *App) apiImportReport(c echo.Context) error {
 	w, err := a.loadWebinar(c)
 	if err != nil {
@@ -370,7 +377,7 @@ func (a *App) apiImportReport(c echo.Context) error {
 	if res.Duplicate {
 		status = http.StatusOK
 	}
-	return c.JSON(status, res)
+	return c.JSON(status, importResponse{ImportResult: res, Warnings: a.texts(lang(c), res.Warnings)})
 }
 
 func (a *App) apiAttendance(c echo.Context) error {

@@ -273,3 +273,63 @@ func TestThreeHundredArrivals(t *testing.T) {
 		t.Errorf("checked in %d", counts.CheckedIn)
 	}
 }
+
+func TestAttendanceErrorsInTheReadersLanguage(t *testing.T) {
+	s := newTestServer(t, nil)
+	pastWebinar(t, s)
+	c := s.client(t)
+	c.loginDemo()
+	token := apiToken(t, c)
+	sample, err := os.ReadFile("../../shared/testdata/zoom/webinar-attendee-report.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.W.Exec(`UPDATE webinars SET starts_at = ?, ends_at = ? WHERE id = 2`, time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC))
+	rows := []byte("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n" +
+		"Siti Rahayu,siti.rahayu@example.com,kemarin,08/02/2021 10:00 AM,60\n" +
+		"Budi Santoso,budi.santoso@example.com,08/02/2021 11:00 AM,08/02/2021 09:00 AM,60\n")
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00")
+	cases := []struct {
+		name, lang, webinar string
+		file                []byte
+		status              int
+		want                []string
+	}{
+		{"PNG id", "id", "1", png, 422, []string{"File ini bukan laporan CSV: isinya gambar PNG."}},
+		{"PNG en", "en", "1", png, 422, []string{"This file is not a CSV report: it is a PNG image."}},
+		{"rows id", "id", "1", rows, 422, []string{`Baris 2, waktu masuk \"kemarin\": bukan tanggal dan jam`, `Baris 3, waktu keluar \"08/02/2021 09:00 AM\": lebih awal daripada waktu masuk.`}},
+		{"rows en", "en", "1", rows, 422, []string{`Line 2, join time \"kemarin\": not a date and time`, `Line 3, leave time \"08/02/2021 09:00 AM\": is before the join time.`}},
+		{"mismatch id", "id", "2", sample, 409, []string{"Laporan dimulai pada 2021-08-02, webinar pada 2026-12-07."}},
+		{"mismatch en", "en", "2", sample, 409, []string{"The report starts on 2021-08-02, the webinar on 2026-12-07."}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c.lang = tc.lang
+			body, ct := multipartBody(t, nil, "r.csv", tc.file)
+			r := c.do("POST", "/api/v1/webinars/"+tc.webinar+"/attendance/reports", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+			if r.status != tc.status {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("missing %s in %s", w, r.body)
+				}
+			}
+		})
+	}
+	c.lang = "en"
+	body, ct := multipartBody(t, map[string]string{"force": "true"}, "r.csv", sample)
+	r := c.do("POST", "/api/v1/webinars/2/attendance/reports", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+	if r.status != 201 || !strings.Contains(r.body, `"warnings":["The report starts on 2021-08-02, the webinar on 2026-12-07."`) {
+		t.Errorf("forced import: %d %s", r.status, r.body)
+	}
+	// The page says the same inline, in Bahasa Indonesia by default.
+	c.lang = "id"
+	page := "/organizer/webinars/1/attendance"
+	csrf := csrfField.FindStringSubmatch(c.get(page).body)[1]
+	body, ct = multipartBody(t, map[string]string{"_csrf": csrf}, "r.csv", rows)
+	res := c.do("POST", page+"/import", body, map[string]string{"Content-Type": ct})
+	if res.status != 422 || !strings.Contains(res.body, "Baris 2, waktu masuk &#34;kemarin&#34;: bukan tanggal dan jam") {
+		t.Errorf("page: %d %s", res.status, between(res.body, "<main", "</main>"))
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sinau/i18n"
 	"sinau/models"
 	"sinau/services"
 )
@@ -118,7 +119,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		}
 		var ce *services.ConflictError
 		if errors.As(err, &ce) {
-			body.Error.Warnings = ce.Details
+			body.Error.Warnings = a.texts(l, ce.Details)
 		}
 		if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)
@@ -141,6 +142,15 @@ func allowHead(h http.Header) {
 	if slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
 		h.Set(echo.HeaderAllow, strings.Join(append(methods, http.MethodHead), ", "))
 	}
+}
+
+// texts translates messages a service made without knowing the language.
+func (a *App) texts(l string, ms []i18n.Msg) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = a.cat.T(l, m.Key, m.Args...)
+	}
+	return out
 }
 
 // fieldMessages translates field errors for a form or a JSON body.

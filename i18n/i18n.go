@@ -85,8 +85,23 @@ func (c *Catalog) Keys() []string {
 	return keys
 }
 
-// T translates key into lang, formatting args with fmt verbs in the message.
-// An unknown key comes back as itself so it is visible, not blank.
+// Msg is a message whose language is not known where it is made (a service
+// explaining what is wrong with a file): a key and its arguments, which may
+// be Msgs or Lists themselves.
+type Msg struct {
+	Key  string
+	Args []any
+}
+
+// M makes a Msg.
+func M(key string, args ...any) Msg { return Msg{Key: key, Args: args} }
+
+// List is several messages, written one after another.
+type List []Msg
+
+// T translates key into lang, formatting args with fmt verbs in the message;
+// Msg and List arguments are translated first. An unknown key comes back as
+// itself so it is visible, not blank.
 func (c *Catalog) T(lang, key string, args ...any) string {
 	m, ok := c.msgs[lang]
 	if !ok {
@@ -96,10 +111,25 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	if !ok {
 		return key
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+	if len(args) == 0 {
+		return s
 	}
-	return s
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case Msg:
+			out[i] = c.T(lang, a.Key, a.Args...)
+		case List:
+			parts := make([]string, len(a))
+			for j, msg := range a {
+				parts[j] = c.T(lang, msg.Key, msg.Args...)
+			}
+			out[i] = strings.Join(parts, " ")
+		default:
+			out[i] = a
+		}
+	}
+	return fmt.Sprintf(s, out...)
 }
 
 // Pick chooses the language for a request: an explicit choice (cookie) wins

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"sinau/attendance"
+	"sinau/i18n"
 	"sinau/models"
 	"sinau/regions"
 )
@@ -68,7 +69,8 @@ type ImportResult struct {
 	Unmatched []Unmatched `json:"unmatched"`
 	WalkIns   []Unmatched `json:"walk_ins"`
 	Attended  int         `json:"attended"`
-	Warnings  []string    `json:"warnings"`
+	// Warnings are in no language yet: the caller translates them.
+	Warnings []i18n.Msg `json:"-"`
 }
 
 // Decisions an organizer takes on an unmatched reportPerson.
@@ -128,7 +130,7 @@ func (s *Attendance) ImportIn(ctx context.Context, actor *models.Organizer, webi
 			return nil, &NeedsMapping{Columns: uf.Header, Missing: uf.Missing}
 		}
 		if err != nil {
-			return nil, Invalid("file", "report", err.Error())
+			return nil, Invalid("file", "report", reportProblems(err))
 		}
 		if warnings := reportWarnings(&w, rep); len(warnings) > 0 && !force {
 			return nil, &ConflictError{Code: "report_mismatch", Details: warnings}
@@ -179,7 +181,7 @@ type NeedsMapping struct {
 func (e *NeedsMapping) Error() string { return "report needs a column mapping" }
 
 // reportWarnings compares a report's dates with its webinar's.
-func reportWarnings(w *models.Webinar, rep *attendance.Report) []string {
+func reportWarnings(w *models.Webinar, rep *attendance.Report) []i18n.Msg {
 	loc := w.Location()
 	var first, last time.Time
 	for _, r := range rep.Rows {
@@ -191,18 +193,57 @@ func reportWarnings(w *models.Webinar, rep *attendance.Report) []string {
 		}
 	}
 	start := rep.Start()
-	var out []string
+	var out []i18n.Msg
 	day := func(t time.Time) string { return t.In(loc).Format("2006-01-02") }
 	if !start.IsZero() && day(start) != day(w.StartsAt) {
-		out = append(out, fmt.Sprintf("the report starts on %s, the webinar on %s", day(start), day(w.StartsAt)))
+		out = append(out, i18n.M("attendance.warn.day", day(start), day(w.StartsAt)))
 	}
 	if !first.IsZero() && first.Before(w.StartsAt.Add(-6*time.Hour)) {
-		out = append(out, fmt.Sprintf("people joined at %s, more than 6 hours before the webinar", first.In(loc).Format("2006-01-02 15:04")))
+		out = append(out, i18n.M("attendance.warn.early", first.In(loc).Format("2006-01-02 15:04")))
 	}
 	if last.After(w.EndsAt.Add(6 * time.Hour)) {
-		out = append(out, fmt.Sprintf("people left at %s, more than 6 hours after the webinar", last.In(loc).Format("2006-01-02 15:04")))
+		out = append(out, i18n.M("attendance.warn.late", last.In(loc).Format("2006-01-02 15:04")))
 	}
 	return out
+}
+
+// reportProblems says what is wrong with a report that cannot be read, one
+// message per problem Parse found.
+func reportProblems(err error) i18n.List {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	out := make(i18n.List, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, reportProblem(e))
+	}
+	return out
+}
+
+func reportProblem(err error) i18n.Msg {
+	var le *attendance.LineError
+	var nc *attendance.NotCSVError
+	switch {
+	case errors.As(err, &le):
+		reason := "attendance.err.bad_time"
+		switch {
+		case errors.Is(le.Err, attendance.ErrNegativeDuration) && le.Field == "leave time":
+			reason = "attendance.err.leave_before_join"
+		case errors.Is(le.Err, attendance.ErrNegativeDuration):
+			reason = "attendance.err.negative"
+		case errors.Is(le.Err, attendance.ErrBadDuration):
+			reason = "attendance.err.bad_duration"
+		}
+		return i18n.M("attendance.err.line", le.Line, i18n.M("attendance.field."+strings.ReplaceAll(le.Field, " ", "_")), le.Value, i18n.M(reason))
+	case errors.As(err, &nc):
+		return i18n.M("attendance.err.not_csv", i18n.M("attendance.not_csv."+nc.Reason))
+	case errors.Is(err, attendance.ErrEmpty):
+		return i18n.M("attendance.err.empty")
+	case errors.Is(err, attendance.ErrMissingColumn):
+		return i18n.M("attendance.err.mapping")
+	}
+	return i18n.M("attendance.err.other", err.Error())
 }
 
 // personKey groups a reportPerson's rows: by email when the report has one, by
@@ -346,7 +387,7 @@ func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*Imp
 		speakerName[attendance.NormalizeName(sp.Name)] = true
 	}
 
-	res := &ImportResult{People: len(people), Unmatched: []Unmatched{}, WalkIns: []Unmatched{}, Warnings: []string{}}
+	res := &ImportResult{People: len(people), Unmatched: []Unmatched{}, WalkIns: []Unmatched{}, Warnings: []i18n.Msg{}}
 	matched := map[uint][]*reportPerson{}
 	taken := map[uint]bool{}
 	var pending []*reportPerson

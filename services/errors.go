@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"sinau/i18n"
 )
 
 // Errors the handlers map to HTTP statuses in one place.
@@ -26,7 +28,7 @@ type ConflictError struct {
 	Code string
 	// Details lists what the caller should look at, e.g. the warnings of
 	// a report that does not fit its webinar.
-	Details []string
+	Details []i18n.Msg
 }
 
 func (e *ConflictError) Error() string { return "conflict: " + e.Code }
