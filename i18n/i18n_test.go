@@ -24,6 +24,30 @@ func TestCatalogsLoadWithSameKeys(t *testing.T) {
 	}
 }
 
+func TestMessagesTranslatedWhereTheLanguageIsKnown(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := M("attendance.err.line", 3, M("attendance.field.join_time"), "kemarin", M("attendance.err.bad_duration"))
+	cases := []struct {
+		lang string
+		args []any
+		want string
+	}{
+		{ID, []any{M("attendance.err.empty")}, "File ini kosong."},
+		{EN, []any{M("attendance.err.empty")}, "The file is empty."},
+		{ID, []any{List{line, M("attendance.err.empty")}}, `Baris 3, waktu masuk "kemarin": bukan lama waktu (mis. 83, 1 hr 23 min atau 01:23:45). File ini kosong.`},
+		{EN, []any{List{line}}, `Line 3, join time "kemarin": not a duration (e.g. 83, 1 hr 23 min or 01:23:45).`},
+		{EN, []any{"plain"}, "plain"},
+	}
+	for _, tc := range cases {
+		if got := c.T(tc.lang, "err.report", tc.args...); got != tc.want {
+			t.Errorf("%s %v = %q, want %q", tc.lang, tc.args, got, tc.want)
+		}
+	}
+}
+
 func TestPick(t *testing.T) {
 	c, err := Load()
 	if err != nil {
