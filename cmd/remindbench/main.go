@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata"
 
@@ -128,7 +129,7 @@ func run() error {
 	rate := float64(sent) / took.Seconds()
 	fmt.Printf("sinau:       %d sent, %d failed in %.2fs = %.0f messages/s with %d workers\n", sent, failed, took.Seconds(), rate, *workers)
 
-	got, size, err := delivered(*api, domain)
+	got, size, sample, err := delivered(*api, domain)
 	if err != nil {
 		return err
 	}
@@ -139,13 +140,35 @@ func run() error {
 	lost, dups := *n-len(per), len(got)-len(per)
 	fmt.Printf("mailpit:     %d messages to %d registrants: %d lost, %d duplicates (average size %d bytes)\n", len(got), len(per), lost, dups, size)
 
-	if *source != "" {
-		ceiling, err := smtpSource(*source, *smtpAddr, *sessions, *n, size)
+	if *source != "" && lost == 0 {
+		// Both ceilings are measured on an emptied mailpit, as Sinau's run
+		// started on a fresh one: a server holding more mail is slower.
+		msg, err := rawMessage(*api, sample)
+		if err != nil {
+			return err
+		}
+		file := filepath.Join(dir, "message.eml")
+		if err := os.WriteFile(file, msg, 0o600); err != nil {
+			return err
+		}
+		if err := deleteAll(*api); err != nil {
+			return err
+		}
+		ceiling, err := smtpSource(*source, *smtpAddr, *sessions, *n, "-l", strconv.Itoa(max(size, 100)))
 		if err != nil {
 			return err
 		}
 		fmt.Printf("smtp-source: %d messages of %d bytes in %d sessions = %.0f messages/s (the server's ceiling)\n", *n, size, *sessions, ceiling)
 		fmt.Printf("ratio:       %.0f%% of the ceiling (target ≥ 80%%)\n", 100*rate/ceiling)
+		if err := deleteAll(*api); err != nil {
+			return err
+		}
+		same, err := smtpSource(*source, *smtpAddr, *sessions, *n, "-F", file)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("smtp-source: %d copies of one of Sinau's reminders in %d sessions = %.0f messages/s (the ceiling for this mail)\n", *n, *sessions, same)
+		fmt.Printf("ratio:       %.0f%% of the ceiling for the same mail\n", 100*rate/same)
 	}
 	if lost != 0 || dups != 0 || failed != 0 {
 		return errors.New("messages lost, duplicated or failed")
@@ -200,18 +223,19 @@ func queueReminders(ctx context.Context, db *models.DB, n int, domain string) (i
 	return res.Queued, err
 }
 
-// delivered lists the recipients of every message mailpit holds for domain
-// and their average size.
-func delivered(api, domain string) ([]string, int, error) {
+// delivered lists the recipients of every message mailpit holds for domain,
+// their average size, and the ID of one of them.
+func delivered(api, domain string) ([]string, int, string, error) {
 	var out []string
-	total := 0
+	total, sample := 0, ""
 	for start := 0; ; start += 1000 {
 		res, err := http.Get(fmt.Sprintf("%s/api/v1/search?query=%s&start=%d&limit=1000", api, url.QueryEscape("to:"+domain), start))
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, "", err
 		}
 		var page struct {
 			Messages []struct {
+				ID   string
 				To   []struct{ Address string }
 				Size int
 			}
@@ -219,9 +243,10 @@ func delivered(api, domain string) ([]string, int, error) {
 		err = json.NewDecoder(res.Body).Decode(&page)
 		res.Body.Close()
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, "", err
 		}
 		for _, m := range page.Messages {
+			sample = m.ID
 			out = append(out, m.To[0].Address)
 			total += m.Size
 		}
@@ -230,17 +255,61 @@ func delivered(api, domain string) ([]string, int, error) {
 		}
 	}
 	if len(out) == 0 {
-		return out, 0, nil
+		return out, 0, "", nil
 	}
-	return out, total / len(out), nil
+	return out, total / len(out), sample, nil
 }
 
-// smtpSource measures the SMTP server's own rate: n messages of size bytes
-// over the given number of parallel sessions.
-func smtpSource(bin, addr string, sessions, n, size int) (float64, error) {
+// rawMessage is one message as Sinau sent it, with LF line ends: mailpit's
+// raw copy without the Return-Path and Received headers mailpit put in front.
+func rawMessage(api, id string) ([]byte, error) {
+	res, err := http.Get(api + "/api/v1/message/" + url.PathEscape(id) + "/raw")
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("mailpit raw message: %s", res.Status)
+	}
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	// smtp-source ends every line of its -F file with CRLF itself.
+	lines := strings.SplitAfter(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n")
+	i := 0
+	for i < len(lines) && (strings.HasPrefix(lines[i], "Return-Path:") || strings.HasPrefix(lines[i], "Received:") ||
+		i > 0 && (strings.HasPrefix(lines[i], " ") || strings.HasPrefix(lines[i], "\t"))) {
+		i++
+	}
+	return []byte(strings.Join(lines[i:], "")), nil
+}
+
+// deleteAll empties mailpit.
+func deleteAll(api string) error {
+	req, err := http.NewRequest(http.MethodDelete, api+"/api/v1/messages", nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("mailpit delete: %s", res.Status)
+	}
+	return nil
+}
+
+// smtpSource measures the SMTP server's own rate: n messages over the given
+// number of parallel sessions, each of the length (-l N) or the file
+// (-F path) that body names.
+func smtpSource(bin, addr string, sessions, n int, body ...string) (float64, error) {
 	start := time.Now()
-	cmd := exec.Command(bin, "-s", strconv.Itoa(sessions), "-m", strconv.Itoa(n), "-l", strconv.Itoa(max(size, 100)),
-		"-f", "bench@sinau.test", "-t", "sink@smtp-source.example.org", addr)
+	args := append([]string{"-s", strconv.Itoa(sessions), "-m", strconv.Itoa(n)}, body...)
+	args = append(args, "-f", "bench@sinau.test", "-t", "sink@smtp-source.example.org", addr)
+	cmd := exec.Command(bin, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("smtp-source: %v: %s", err, out)
 	}
