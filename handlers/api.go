@@ -186,6 +186,7 @@ type webinarJSON struct {
 	TimezoneLabel   string       `json:"timezone_label"`
 	RegencyCode     string       `json:"regency_code"`
 	RegencyName     string       `json:"regency_name"`
+	RegencyTimezone string       `json:"regency_timezone"`
 	ProvinceCode    string       `json:"province_code"`
 	ProvinceName    string       `json:"province_name"`
 	Audience        string       `json:"audience"`
@@ -227,7 +228,7 @@ func (a *App) webinarToJSON(w *models.Webinar, organizer bool) webinarJSON {
 	out := webinarJSON{
 		ID: w.ID, Slug: w.Slug, URL: a.cfg.BaseURL.String() + "/webinars/" + w.Slug, Title: w.Title, Description: w.Description,
 		StartsAt: w.StartsAt.UTC().Format(apiTime), EndsAt: w.EndsAt.UTC().Format(apiTime), DurationMinutes: w.DurationMinutes,
-		Timezone: w.Timezone, TimezoneLabel: z.Label, RegencyCode: w.RegencyCode, RegencyName: r.Name,
+		Timezone: w.Timezone, TimezoneLabel: z.Label, RegencyCode: w.RegencyCode, RegencyName: r.Name, RegencyTimezone: r.Zone().Name,
 		ProvinceCode: w.ProvinceCode, ProvinceName: p.Name, Audience: w.Audience, Platform: w.Platform, Venue: w.Venue,
 		Capacity: w.Capacity, Status: w.Status, ProgrammeID: w.ProgrammeID, Pillars: w.PillarCodes(), Lineup: []lineupJSON{},
 	}

@@ -83,7 +83,8 @@ func TestAPIWebinarCreateReadUpdate(t *testing.T) {
 	}
 	w := decode[map[string]any](t, res)
 	id := int(w["id"].(float64))
-	if w["starts_at"] != "2026-12-14T02:00:00Z" || w["regency_code"] != "3319" || w["status"] != "draft" || w["join_url"] != "https://zoom.us/j/9" || w["timezone_label"] != "WIB" {
+	if w["starts_at"] != "2026-12-14T02:00:00Z" || w["regency_code"] != "3319" || w["status"] != "draft" || w["join_url"] != "https://zoom.us/j/9" || w["timezone_label"] != "WIB" ||
+		w["regency_timezone"] != "Asia/Jakarta" {
 		t.Errorf("created: %v", w)
 	}
 	base := fmt.Sprintf("/api/v1/webinars/%d", id)

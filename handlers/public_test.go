@@ -71,6 +71,10 @@ func TestLocalTimeWhereTheZoneIsNotTheRegencys(t *testing.T) {
 	if body := org.get(show).body; !strings.Contains(body, `id="zone-differs"`) || !strings.Contains(body, "11.00–14.00 WIT") {
 		t.Errorf("organizer page: %s", between(body, "<hgroup>", "</div>"))
 	}
+	if r := org.json("GET", fmt.Sprintf("/api/v1/webinars/%d", id), "", ""); !strings.Contains(r.body, `"timezone":"Asia/Jakarta"`) ||
+		!strings.Contains(r.body, `"regency_timezone":"Asia/Jayapura"`) {
+		t.Errorf("API: %s", r.body)
+	}
 }
 
 func TestWebinarPageHidesJoinLinkAndSpeaksBothLanguages(t *testing.T) {
