@@ -325,13 +325,9 @@ func (a *App) apiListWebinars(c echo.Context) error {
 }
 
 func (a *App) apiGetWebinar(c echo.Context) error {
-	w, err := a.loadWebinar(c)
+	w, organizer, err := a.loadVisibleWebinar(c)
 	if err != nil {
 		return err
-	}
-	organizer := currentUser(c) != nil
-	if !organizer && w.PublishedAt == nil {
-		return models.ErrNotFound
 	}
 	return c.JSON(http.StatusOK, a.webinarToJSON(w, organizer))
 }

@@ -183,12 +183,9 @@ func (a *App) apiListChannels(c echo.Context) error {
 // which optional fields are shown or required, the custom questions with
 // their ids and choices, and whether registration is open.
 func (a *App) apiRegistrationForm(c echo.Context) error {
-	w, err := a.loadWebinar(c)
+	w, _, err := a.loadVisibleWebinar(c)
 	if err != nil {
 		return err
-	}
-	if w.PublishedAt == nil && currentUser(c) == nil {
-		return models.ErrNotFound
 	}
 	form, err := a.regs.Form(c.Request().Context(), w)
 	if err != nil {

@@ -385,15 +385,22 @@ func (a *App) saveRegForm(c echo.Context) error {
 		}
 		deadline = &t
 	}
-	if err := a.channels.SetForm(c.Request().Context(), w.ID, cfg, deadline); err != nil {
+	err = a.channels.SetForm(c.Request().Context(), w.ID, cfg, deadline)
+	return a.regSettingsSaved(c, w, err, "flash.settings_saved", "")
+}
+
+// regSettingsSaved ends a registration-settings form: its validation errors
+// inline (422), or the notice and back to the page at fragment.
+func (a *App) regSettingsSaved(c echo.Context, w *models.Webinar, err error, notice, fragment string) error {
+	if err != nil {
 		errs, err := a.formErrors(c, err)
 		if err != nil {
 			return err
 		}
 		return a.renderRegSettings(c, http.StatusUnprocessableEntity, w, errs)
 	}
-	a.flash(c, "flash.settings_saved")
-	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/registration")
+	a.flash(c, notice)
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/registration"+fragment)
 }
 
 func (a *App) addQuestion(c echo.Context) error {
@@ -403,15 +410,8 @@ func (a *App) addQuestion(c echo.Context) error {
 	}
 	in := services.QuestionInput{Kind: c.FormValue("kind"), Label: c.FormValue("label"),
 		Choices: strings.Split(c.FormValue("choices"), "\n"), Required: c.FormValue("required") == "on"}
-	if _, err := a.channels.AddQuestion(c.Request().Context(), w.ID, in); err != nil {
-		errs, err := a.formErrors(c, err)
-		if err != nil {
-			return err
-		}
-		return a.renderRegSettings(c, http.StatusUnprocessableEntity, w, errs)
-	}
-	a.flash(c, "flash.settings_saved")
-	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/registration#questions")
+	_, err = a.channels.AddQuestion(c.Request().Context(), w.ID, in)
+	return a.regSettingsSaved(c, w, err, "flash.settings_saved", "#questions")
 }
 
 func (a *App) removeQuestion(c echo.Context) error {
@@ -426,8 +426,7 @@ func (a *App) removeQuestion(c echo.Context) error {
 	if err := a.channels.RemoveQuestion(c.Request().Context(), w.ID, qid); err != nil {
 		return err
 	}
-	a.flash(c, "flash.settings_saved")
-	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/registration#questions")
+	return a.regSettingsSaved(c, w, nil, "flash.settings_saved", "#questions")
 }
 
 func (a *App) addChannel(c echo.Context) error {
@@ -435,15 +434,8 @@ func (a *App) addChannel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.channels.Create(c.Request().Context(), w.ID, c.FormValue("name")); err != nil {
-		errs, err := a.formErrors(c, err)
-		if err != nil {
-			return err
-		}
-		return a.renderRegSettings(c, http.StatusUnprocessableEntity, w, errs)
-	}
-	a.flash(c, "flash.channel_created")
-	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/registration#channels")
+	_, err = a.channels.Create(c.Request().Context(), w.ID, c.FormValue("name"))
+	return a.regSettingsSaved(c, w, err, "flash.channel_created", "#channels")
 }
 
 func (a *App) mailPage(c echo.Context) error {

@@ -163,6 +163,20 @@ func (a *App) loadWebinar(c echo.Context) (*models.Webinar, error) {
 	return a.webinars.Get(c.Request().Context(), id)
 }
 
+// loadVisibleWebinar is loadWebinar for API routes open to the public: a
+// webinar never published is not found unless an organizer asks. organizer
+// says whether one did.
+func (a *App) loadVisibleWebinar(c echo.Context) (w *models.Webinar, organizer bool, err error) {
+	if w, err = a.loadWebinar(c); err != nil {
+		return nil, false, err
+	}
+	organizer = currentUser(c) != nil
+	if !organizer && w.PublishedAt == nil {
+		return nil, false, models.ErrNotFound
+	}
+	return w, organizer, nil
+}
+
 func (a *App) editWebinar(c echo.Context) error {
 	w, err := a.loadWebinar(c)
 	if err != nil {

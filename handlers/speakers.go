@@ -29,23 +29,26 @@ func materialForm(c echo.Context, w *models.Webinar) (services.MaterialInput, er
 		}
 		in.AvailableFrom = &t
 	}
-	if s := c.FormValue("lineup_entry_id"); s != "" {
-		id, err := strconv.ParseUint(s, 10, 32)
-		if err != nil {
-			return in, services.Invalid("lineup_entry_id", "unknown")
-		}
-		e := uint(id)
-		in.EntryID = &e
+	var err error
+	if in.EntryID, err = optionalID(c, "lineup_entry_id"); err != nil {
+		return in, err
 	}
-	if s := c.FormValue("replaces"); s != "" {
-		id, err := strconv.ParseUint(s, 10, 32)
-		if err != nil {
-			return in, services.Invalid("replaces", "unknown")
-		}
-		r := uint(id)
-		in.Replaces = &r
+	in.Replaces, err = optionalID(c, "replaces")
+	return in, err
+}
+
+// optionalID reads a form field naming a record by id; empty means none.
+func optionalID(c echo.Context, field string) (*uint, error) {
+	s := c.FormValue(field)
+	if s == "" {
+		return nil, nil
 	}
-	return in, nil
+	id, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return nil, services.Invalid(field, "unknown")
+	}
+	v := uint(id)
+	return &v, nil
 }
 
 // addMaterial stores a file or a link from a form; it is how both
@@ -509,13 +512,9 @@ func (a *App) apiAddMaterial(c echo.Context) error {
 }
 
 func (a *App) apiMaterials(c echo.Context) error {
-	w, err := a.loadWebinar(c)
+	w, organizer, err := a.loadVisibleWebinar(c)
 	if err != nil {
 		return err
-	}
-	organizer := currentUser(c) != nil
-	if !organizer && w.PublishedAt == nil {
-		return models.ErrNotFound
 	}
 	viewer := services.ViewerPublic
 	if organizer {

@@ -40,14 +40,25 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-func openPools(path string) (*DB, error) {
+// WriterDSN is the go-sqlite3 DSN of the single writer connection: WAL,
+// a 5 s busy timeout, NORMAL sync, foreign keys, and IMMEDIATE transactions
+// so writers queue on the lock instead of failing to upgrade it.
+func WriterDSN(path string) string {
+	return fmt.Sprintf("file:%s?%s", path, writerParams().Encode())
+}
+
+func writerParams() url.Values {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
-	w, err := open(fmt.Sprintf("file:%s?%s", path, q.Encode()), 1)
+	return q
+}
+
+func openPools(path string) (*DB, error) {
+	w, err := open(WriterDSN(path), 1)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +68,7 @@ func openPools(path string) (*DB, error) {
 		closeGorm(w)
 		return nil, err
 	}
+	q := writerParams()
 	q.Set("_txlock", "deferred")
 	q.Set("_query_only", "true")
 	r, err := open(fmt.Sprintf("file:%s?%s", path, q.Encode()), 4)

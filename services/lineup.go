@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -161,35 +162,41 @@ func (s *Webinars) MoveLineupEntry(ctx context.Context, webinarID, entryID uint,
 		if err := requireOpenWebinar(tx, webinarID); err != nil {
 			return err
 		}
-		var entries []models.LineupEntry
-		if err := tx.Where("webinar_id = ?", webinarID).Order("position, id").Find(&entries).Error; err != nil {
-			return err
-		}
-		idx := -1
-		for i, e := range entries {
-			if e.ID == entryID {
-				idx = i
-			}
-		}
-		if idx < 0 {
-			return models.ErrNotFound
-		}
-		target := idx + 1
-		if delta < 0 {
-			target = idx - 1
-		}
-		if target >= 0 && target < len(entries) {
-			entries[idx], entries[target] = entries[target], entries[idx]
-		}
-		for i, e := range entries {
-			if e.Position != i+1 {
-				if err := tx.Model(&models.LineupEntry{}).Where("id = ?", e.ID).Update("position", i+1).Error; err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return moveByOne(tx, &models.LineupEntry{}, webinarID, entryID, delta)
 	})
+}
+
+// moveByOne swaps row id of a webinar's ordered rows (line-up entries,
+// run-sheet blocks) with its neighbour above (delta < 0) or below, and
+// numbers the rows 1..n so positions stay distinct.
+func moveByOne(tx *gorm.DB, model any, webinarID, id uint, delta int) error {
+	type row struct {
+		ID       uint
+		Position int
+	}
+	var rows []row
+	if err := tx.Model(model).Select("id, position").Where("webinar_id = ?", webinarID).Order("position, id").Scan(&rows).Error; err != nil {
+		return err
+	}
+	i := slices.IndexFunc(rows, func(r row) bool { return r.ID == id })
+	if i < 0 {
+		return models.ErrNotFound
+	}
+	j := i + 1
+	if delta < 0 {
+		j = i - 1
+	}
+	if j >= 0 && j < len(rows) {
+		rows[i], rows[j] = rows[j], rows[i]
+	}
+	for pos, r := range rows {
+		if r.Position != pos+1 {
+			if err := tx.Model(model).Where("id = ?", r.ID).Update("position", pos+1).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // LineupEntry loads one entry of a webinar with its person.

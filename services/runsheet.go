@@ -94,32 +94,7 @@ func (s *Speakers) RemoveSegment(ctx context.Context, webinarID, id uint) error 
 // MoveSegment swaps a block with the one above (delta < 0) or below.
 func (s *Speakers) MoveSegment(ctx context.Context, webinarID, id uint, delta int) error {
 	return s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var segs []models.Segment
-		if err := tx.Where("webinar_id = ?", webinarID).Order("position, id").Find(&segs).Error; err != nil {
-			return err
-		}
-		idx := -1
-		for i := range segs {
-			if segs[i].ID == id {
-				idx = i
-			}
-		}
-		if idx < 0 {
-			return models.ErrNotFound
-		}
-		target := idx + 1
-		if delta < 0 {
-			target = idx - 1
-		}
-		if target >= 0 && target < len(segs) {
-			segs[idx], segs[target] = segs[target], segs[idx]
-		}
-		for i := range segs {
-			if err := tx.Model(&models.Segment{}).Where("id = ?", segs[i].ID).Update("position", i+1).Error; err != nil {
-				return err
-			}
-		}
-		return nil
+		return moveByOne(tx, &models.Segment{}, webinarID, id, delta)
 	})
 }
 

@@ -312,3 +312,40 @@ func TestImportInAnotherZone(t *testing.T) {
 		t.Errorf("Siti %v", got)
 	}
 }
+
+func TestMoveSegment(t *testing.T) {
+	ctx := context.Background()
+	e := newSpeakerEnv(t)
+	w, _ := NewWebinars(e.db, clock, "test").Get(ctx, e.w.ID)
+	if err := e.sp.GenerateSegments(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	order := func() []uint {
+		segs, _, err := e.sp.RunSheet(ctx, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]uint, len(segs))
+		for i, s := range segs {
+			ids[i] = s.ID
+		}
+		return ids
+	}
+	before := order()
+	if err := e.sp.MoveSegment(ctx, w.ID, before[1], -1); err != nil {
+		t.Fatal(err)
+	}
+	if got := order(); got[0] != before[1] || got[1] != before[0] || got[2] != before[2] {
+		t.Errorf("after moving the second block up: %v, before %v", got, before)
+	}
+	last := before[len(before)-1]
+	if err := e.sp.MoveSegment(ctx, w.ID, last, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := order(); got[len(got)-1] != last {
+		t.Errorf("the last block moved down: %v", got)
+	}
+	if err := e.sp.MoveSegment(ctx, w.ID, 9999, 1); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("unknown block: %v", err)
+	}
+}

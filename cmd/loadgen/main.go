@@ -56,7 +56,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the driver the app uses, via gorm.io/driver/sqlite
+	"sinau/models" // also registers the sqlite3 driver the app uses
 )
 
 func main() {
@@ -241,17 +241,6 @@ func (b *baseline) print(w io.Writer) {
 		b.rows, b.elapsed.Round(time.Millisecond), b.rate(), ckpt, b.path)
 }
 
-// baselineDSN mirrors the writer pool of models.openPools.
-func baselineDSN(path string) string {
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "5000")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_txlock", "immediate")
-	return fmt.Sprintf("file:%s?%s", path, q.Encode())
-}
-
 // baselineSchema is a registration row cut down to what a sign-up fills in,
 // with the same unique constraints (token; webinar and email).
 const baselineSchema = `CREATE TABLE registrations (
@@ -287,7 +276,7 @@ func runBaseline(ctx context.Context, n int, dir string, keep bool, autocheckpoi
 			return nil, err
 		}
 	}
-	db, err := sql.Open("sqlite3", baselineDSN(path))
+	db, err := sql.Open("sqlite3", models.WriterDSN(path))
 	if err != nil {
 		return nil, err
 	}
