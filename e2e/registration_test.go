@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -469,25 +468,11 @@ func (b *browser) registrationToken() string {
 // httpGet fetches a URL outside the browser and fails unless it answers 200.
 func httpGet(t *testing.T, rawURL string) (string, http.Header) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		t.Fatal(err)
+	status, header, body := fetch(t, rawURL)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", rawURL, status, body)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", rawURL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", rawURL, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s\n%s", rawURL, resp.Status, body)
-	}
-	return string(body), resp.Header
+	return string(body), header
 }
 
 // mailpit reads mail from mailpit's HTTP API. Other test packages send to
