@@ -122,6 +122,7 @@ func (s *Attendance) ImportIn(ctx context.Context, actor *models.Organizer, webi
 		return res, err
 	}
 	var rep *attendance.Report
+	var warnings []i18n.Msg
 	if dup == 0 {
 		var err error
 		rep, err = attendance.Parse(bytes.NewReader(data), loc, mapping, w.StartsAt)
@@ -132,7 +133,7 @@ func (s *Attendance) ImportIn(ctx context.Context, actor *models.Organizer, webi
 		if err != nil {
 			return nil, Invalid("file", "report", reportProblems(err))
 		}
-		if warnings := reportWarnings(&w, rep); len(warnings) > 0 && !force {
+		if warnings = reportWarnings(&w, rep); len(warnings) > 0 && !force {
 			return nil, &ConflictError{Code: "report_mismatch", Details: warnings}
 		}
 	}
@@ -158,8 +159,8 @@ func (s *Attendance) ImportIn(ctx context.Context, actor *models.Organizer, webi
 			res.ReportID, res.Duplicate = reportID, dup > 0
 			if rep != nil {
 				res.Rows = len(rep.Rows)
-				if ws := reportWarnings(&w, rep); len(ws) > 0 {
-					res.Warnings = ws
+				if len(warnings) > 0 {
+					res.Warnings = warnings
 				}
 			}
 		}
@@ -318,17 +319,22 @@ func (p *reportPerson) minutes() float64 {
 }
 
 type regRow struct {
-	ID         uint
-	Name       string
-	Email      string
-	Status     string
-	Override   *string
-	CheckedIn  bool
-	CodeEnterd bool
+	ID          uint
+	Name        string
+	Email       string
+	Status      string
+	Override    *string
+	CheckedIn   bool
+	CodeEntered bool
+	// What is stored now, so only registrations whose attendance changed
+	// are written.
+	Minutes, Percent float64
+	Attended         *bool
 }
 
 // recompute matches every reportPerson in the webinar's reports to registrations
-// and writes each registration's minutes, percent and attendance.
+// and writes the minutes, percent and attendance of each registration where
+// they changed.
 func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*ImportResult, error) {
 	var w models.Webinar
 	if err := tx.First(&w, webinarID).Error; err != nil {
@@ -340,7 +346,7 @@ func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*Imp
 	}
 	var regs []regRow
 	if err := tx.Raw(`SELECT id, name, email, status, attendance_override AS override, checked_in_at IS NOT NULL AS checked_in,
-		code_entered_at IS NOT NULL AS code_enterd FROM registrations WHERE webinar_id = ? AND status <> ?`, webinarID, models.RegCancelled).
+		code_entered_at IS NOT NULL AS code_entered, attended_minutes AS minutes, attended_percent AS percent, attended FROM registrations WHERE webinar_id = ? AND status <> ?`, webinarID, models.RegCancelled).
 		Scan(&regs).Error; err != nil {
 		return nil, err
 	}
@@ -489,7 +495,7 @@ func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*Imp
 			minutes = attendance.Union(ivs).Minutes()
 		}
 		percent := 100 * minutes / float64(actual)
-		attended := percent >= float64(w.AttendanceThreshold) || r.CheckedIn || (w.CodeCounts && r.CodeEnterd)
+		attended := percent >= float64(w.AttendanceThreshold) || r.CheckedIn || (w.CodeCounts && r.CodeEntered)
 		if r.Override != nil {
 			attended = *r.Override == "present"
 		}
@@ -499,7 +505,11 @@ func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*Imp
 		if attended {
 			res.Attended++
 		}
-		if _, err := upd.Exec(round1(minutes), round1(percent), attended, r.ID); err != nil {
+		minutes, percent = round1(minutes), round1(percent)
+		if minutes == r.Minutes && percent == r.Percent && r.Attended != nil && *r.Attended == attended {
+			continue
+		}
+		if _, err := upd.Exec(minutes, percent, attended, r.ID); err != nil {
 			return nil, err
 		}
 	}
