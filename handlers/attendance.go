@@ -11,6 +11,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sinau/attendance"
+	"sinau/i18n"
 	"sinau/models"
 	"sinau/services"
 )
@@ -51,7 +52,7 @@ func (a *App) renderAttendance(c echo.Context, status int, w *models.Webinar, re
 	if err != nil {
 		return err
 	}
-	codes, err := a.attendance.Codes(ctx, w.ID)
+	open, err := a.attendance.CurrentCode(ctx, w.ID)
 	if err != nil {
 		return err
 	}
@@ -60,12 +61,8 @@ func (a *App) renderAttendance(c echo.Context, status int, w *models.Webinar, re
 			return err
 		}
 	}
-	var open *models.AttendanceCode
-	if len(codes) > 0 && a.now().Before(codes[0].ClosesAt) {
-		open = &codes[0]
-	}
 	p := a.page(c, a.cat.T(lang(c), "attendance.title"), map[string]any{"W": w, "Stats": stats, "Reports": reports, "Result": res,
-		"Codes": codes, "OpenCode": open, "Warnings": warnings, "Mapping": c.Get("mapping")})
+		"OpenCode": open, "Warnings": warnings, "Mapping": c.Get("mapping")})
 	p.Errors = errs
 	return a.render(c, status, "organizer/attendance", p)
 }
@@ -246,7 +243,7 @@ func (a *App) checkin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	at := a.page(c, "", nil).Clock(*w, res.At)
+	at := i18n.Clock(lang(c), res.At.In(w.Location()))
 	msg := a.cat.T(lang(c), "checkin.ok", res.Name, at)
 	status := "ok"
 	if res.Already {

@@ -60,7 +60,7 @@ func (a *App) renderRegistrants(c echo.Context, status int, w *models.Webinar, a
 		return err
 	}
 	p := a.page(c, w.Title, map[string]any{"W": w, "List": list, "Total": total, "Counts": counts, "Channels": chans,
-		"ChannelNames": names, "Filter": rf, "RegForm": form, "Add": add,
+		"ChannelNames": names, "Filter": rf, "RegForm": form,
 		"Pagination": newPagination(max(f.Page, 1), 50, total),
 		"Query":      queryString("status", rf.Status, "q", rf.Q, "regency", rf.Regency, "channel", rf.Channel)})
 	p.Form, p.Errors = add, errs

@@ -133,8 +133,7 @@ func (a *App) renderWebinarForm(c echo.Context, status int, w *models.Webinar, f
 }
 
 func (a *App) newWebinar(c echo.Context) error {
-	wib, _ := time.LoadLocation(regions.WIB.Name)
-	start := a.now().In(wib).Add(7 * 24 * time.Hour)
+	start := a.now().In(models.Location(regions.WIB.Name)).Add(7 * 24 * time.Hour)
 	f := webinarForm{Date: start.Format("2006-01-02"), Time: "09:00", Timezone: regions.WIB.Name, Duration: "120",
 		Audience: "general", Platform: "zoom", Capacity: "300", Reminders: strings.Join(services.DefaultReminderOffsets, ", "),
 		FollowupDelay: strconv.Itoa(services.DefaultFollowupDelay)}

@@ -25,8 +25,7 @@ func dayStart(s string) (*time.Time, bool) {
 	if s == "" {
 		return nil, true
 	}
-	loc, _ := time.LoadLocation(regions.WIB.Name)
-	t, err := time.ParseInLocation("2006-01-02", s, loc)
+	t, err := time.ParseInLocation("2006-01-02", s, models.Location(regions.WIB.Name))
 	if err != nil {
 		return nil, false
 	}

@@ -97,7 +97,7 @@ func (a *App) renderSpeakers(c echo.Context, status int, w *models.Webinar, errs
 		used += m.Size
 	}
 	p := a.page(c, a.cat.T(lang(c), "speakers.title"), map[string]any{"W": w, "Entries": entries, "Materials": mats,
-		"UsedMB": float64(used) / (1 << 20), "Now": a.now()})
+		"UsedMB": float64(used) / (1 << 20)})
 	p.Errors = errs
 	return a.render(c, status, "organizer/speakers", p)
 }
@@ -294,7 +294,7 @@ func (a *App) renderPortal(c echo.Context, status int, p *services.Portal, errs 
 		return err
 	}
 	page := a.page(c, p.Webinar.Title, map[string]any{"P": p, "W": p.Webinar, "Segments": segs, "Overrun": overrun,
-		"Token": c.Param("token"), "Expired": !a.now().Before(p.Invitation.ExpiresAt)})
+		"Token": c.Param("token")})
 	page.Errors = errs
 	// A refused upload keeps what was chosen, so only the file is picked again.
 	page.Form = map[string]string{"Visibility": c.FormValue("visibility"), "From": c.FormValue("available_from"),

@@ -759,11 +759,15 @@ func (s *Attendance) OpenCode(ctx context.Context, actor *models.Organizer, webi
 	return c, nil
 }
 
-// OpenCodes lists a webinar's codes, newest first.
-func (s *Attendance) Codes(ctx context.Context, webinarID uint) ([]models.AttendanceCode, error) {
+// CurrentCode is the webinar's latest attendance code if it still takes
+// entries, else nil.
+func (s *Attendance) CurrentCode(ctx context.Context, webinarID uint) (*models.AttendanceCode, error) {
 	var out []models.AttendanceCode
-	err := s.db.R.WithContext(ctx).Where("webinar_id = ?", webinarID).Order("id DESC").Find(&out).Error
-	return out, wrap("codes", err)
+	err := s.db.R.WithContext(ctx).Where("webinar_id = ?", webinarID).Order("id DESC").Limit(1).Find(&out).Error
+	if err != nil || len(out) == 0 || !s.now().Before(out[0].ClosesAt) {
+		return nil, wrap("codes", err)
+	}
+	return &out[0], nil
 }
 
 // EnterCode records that a registrant typed the code shown in the session.

@@ -26,7 +26,6 @@ const (
 	MaxInviteMessage   = 2000
 	MaxSpeakerBio      = 1000
 	DefaultInviteDays  = 30
-	PhotoMaxBytes      = 5 << 20
 	PhotoSize          = 400
 	MaxMaterialName    = 200
 	MaxSegmentTitle    = 200
@@ -229,7 +228,7 @@ func (s *Speakers) UpdateProfile(ctx context.Context, p *Portal, in SpeakerProfi
 
 // SetPhoto re-encodes and stores a speaker's photo; the old one is removed.
 func (s *Speakers) SetPhoto(ctx context.Context, p *Portal, r io.Reader) error {
-	saved, err := s.store.Photo(r, PhotoMaxBytes, PhotoSize)
+	saved, err := s.store.Photo(r, uploads.PhotoMaxBytes, PhotoSize)
 	if err != nil {
 		return uploadError("photo", err)
 	}

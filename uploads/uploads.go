@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime"
 	"net/http"
 	"os"
@@ -56,15 +55,8 @@ const (
 // even though they are common "documents".
 var MaterialTypes = []string{TypePDF, TypePPTX, TypePPT, TypeDOCX, TypeXLSX, TypeODP, TypePNG, TypeJPEG}
 
-// PhotoTypes are the content types Store.Photo decodes.
-var PhotoTypes = []string{TypeJPEG, TypePNG, TypeWebP}
-
-// DefaultMaxMB is the material size limit when SINAU_UPLOAD_MAX_MB is unset;
-// PhotoMaxBytes is the limit for speaker photos.
-const (
-	DefaultMaxMB  = 50
-	PhotoMaxBytes = 5 << 20
-)
+// PhotoMaxBytes is the size limit for speaker photos.
+const PhotoMaxBytes = 5 << 20
 
 var (
 	// ErrTooLarge means the upload was longer than the limit (HTTP 413).
@@ -96,26 +88,6 @@ func (e *TypeError) Error() string {
 
 // Is makes errors.Is(err, ErrType) true for every *TypeError.
 func (e *TypeError) Is(target error) bool { return target == ErrType }
-
-// HTTPStatus maps an error from this package to the status a handler should
-// answer with, so that every handler answers the same way.
-func HTTPStatus(err error) int {
-	switch {
-	case err == nil:
-		return http.StatusOK
-	case errors.Is(err, ErrTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrType):
-		return http.StatusUnsupportedMediaType
-	case errors.Is(err, ErrImage):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, ErrEmpty):
-		return http.StatusBadRequest
-	case errors.Is(err, ErrKey), errors.Is(err, fs.ErrNotExist):
-		return http.StatusNotFound
-	}
-	return http.StatusInternalServerError
-}
 
 // Saved describes a stored file.
 type Saved struct {

@@ -398,29 +398,6 @@ func TestNewStore(t *testing.T) {
 	})
 }
 
-func TestHTTPStatus(t *testing.T) {
-	tests := []struct {
-		err  error
-		want int
-	}{
-		{nil, http.StatusOK},
-		{ErrTooLarge, http.StatusRequestEntityTooLarge},
-		{&TypeError{Detected: "text/html"}, http.StatusUnsupportedMediaType},
-		{ErrImage, http.StatusUnprocessableEntity},
-		{ErrEmpty, http.StatusBadRequest},
-		{ErrKey, http.StatusNotFound},
-		{fs.ErrNotExist, http.StatusNotFound},
-		{io.ErrUnexpectedEOF, http.StatusInternalServerError},
-	}
-	for _, tt := range tests {
-		t.Run(http.StatusText(tt.want), func(t *testing.T) {
-			if got := HTTPStatus(tt.err); got != tt.want {
-				t.Errorf("HTTPStatus(%v) = %d, want %d", tt.err, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestTypeErrorMessage(t *testing.T) {
 	err := error(&TypeError{Detected: "text/html"})
 	if !strings.Contains(err.Error(), "text/html") {
