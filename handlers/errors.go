@@ -144,6 +144,18 @@ func allowHead(h http.Header) {
 	}
 }
 
+// conflictBack answers an action refused by the current state (a
+// *services.ConflictError, wrapped or not) with its notice and a redirect to
+// path; any other error is returned as it is.
+func (a *App) conflictBack(c echo.Context, err error, path string) error {
+	var ce *services.ConflictError
+	if errors.As(err, &ce) {
+		a.flash(c, "flash.conflict_"+ce.Code)
+		return c.Redirect(http.StatusSeeOther, path)
+	}
+	return err
+}
+
 // texts translates messages a service made without knowing the language.
 func (a *App) texts(l string, ms []i18n.Msg) []string {
 	out := make([]string, len(ms))

@@ -98,11 +98,7 @@ func (a *App) announcementAction(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	if err != nil {
-		if ce, ok := err.(*services.ConflictError); ok {
-			a.flash(c, "flash.conflict_"+ce.Code)
-			return c.Redirect(http.StatusSeeOther, announcementPath(w, an))
-		}
-		return err
+		return a.conflictBack(c, err, announcementPath(w, an))
 	}
 	a.mailQueued()
 	a.flash(c, "flash.announce_"+c.FormValue("action"))
@@ -130,11 +126,7 @@ func (a *App) resendMessage(c echo.Context) error {
 		return err
 	}
 	if err := a.mailLog.Resend(c.Request().Context(), id); err != nil {
-		if ce, ok := err.(*services.ConflictError); ok {
-			a.flash(c, "flash.conflict_"+ce.Code)
-			return c.Redirect(http.StatusSeeOther, "/organizer/mail/"+c.Param("id"))
-		}
-		return err
+		return a.conflictBack(c, err, "/organizer/mail/"+c.Param("id"))
 	}
 	a.mailQueued()
 	a.flash(c, "flash.mail_requeued")

@@ -147,12 +147,11 @@ func (a *App) registrant(c echo.Context) error {
 	}
 	var channel string
 	if reg.ChannelID != nil {
-		chans, _ := a.channels.List(ctx, w.ID)
-		for _, ch := range chans {
-			if ch.ID == *reg.ChannelID {
-				channel = ch.Name
-			}
+		names, err := a.channels.Names(ctx, w.ID)
+		if err != nil {
+			return err
 		}
+		channel = names[*reg.ChannelID]
 	}
 	audit, err := a.attendance.Audit(ctx, reg.ID)
 	if err != nil {
@@ -179,11 +178,7 @@ func (a *App) registrantAction(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	if err != nil {
-		if ce, ok := err.(*services.ConflictError); ok {
-			a.flash(c, "flash.conflict_"+ce.Code)
-			return c.Redirect(http.StatusSeeOther, "/organizer/registrations/"+c.Param("id"))
-		}
-		return err
+		return a.conflictBack(c, err, "/organizer/registrations/"+c.Param("id"))
 	}
 	a.mailQueued()
 	a.flash(c, "flash.registrant_"+c.FormValue("action"))
@@ -274,13 +269,9 @@ func (a *App) exportRegistrants(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	chans, err := a.channels.List(ctx, w.ID)
+	names, err := a.channels.Names(ctx, w.ID)
 	if err != nil {
 		return err
-	}
-	names := map[uint]string{}
-	for _, ch := range chans {
-		names[ch.ID] = ch.Name
 	}
 	l, loc := lang(c), w.Location()
 	cols := a.exportColumns(l, form.Questions)

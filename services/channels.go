@@ -64,6 +64,22 @@ func (s *Channels) List(ctx context.Context, webinarID uint) ([]ChannelStats, er
 	return out, wrap("list channels", err)
 }
 
+// Names maps a webinar's channel ids to their names.
+func (s *Channels) Names(ctx context.Context, webinarID uint) (map[uint]string, error) {
+	var rows []struct {
+		ID   uint
+		Name string
+	}
+	if err := s.db.R.WithContext(ctx).Raw(`SELECT id, name FROM channels WHERE webinar_id = ?`, webinarID).Scan(&rows).Error; err != nil {
+		return nil, wrap("channel names", err)
+	}
+	out := make(map[uint]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
 // Follow counts a click on a tracking link and returns the channel.
 func (s *Channels) Follow(ctx context.Context, code string) (*models.Channel, error) {
 	if len(code) > 20 {
