@@ -120,6 +120,9 @@ type dataset struct {
 	regencies  []Regency  // sorted by code
 	provByCode map[string]int
 	regByCode  map[string]int
+	// byProvince holds each province's run of regencies, which are
+	// contiguous because a regency's code starts with its province's.
+	byProvince map[string][]Regency
 }
 
 // load parses the embedded data on first use only, so importing the package
@@ -190,6 +193,15 @@ func parse() (*dataset, error) {
 		}
 		d.regByCode[r.Code] = i
 	}
+	d.byProvince = map[string][]Regency{}
+	for start := 0; start < len(d.regencies); {
+		end := start
+		for end < len(d.regencies) && d.regencies[end].ProvinceCode == d.regencies[start].ProvinceCode {
+			end++
+		}
+		d.byProvince[d.regencies[start].ProvinceCode] = d.regencies[start:end:end]
+		start = end
+	}
 	return d, nil
 }
 
@@ -233,14 +245,7 @@ func ProvinceByCode(code string) (Province, bool) {
 // Regencies returns the regencies of one province sorted by code, or nil if
 // the province is unknown. The slice is a fresh copy.
 func Regencies(provinceCode string) []Regency {
-	provinceCode = strings.TrimSpace(provinceCode)
-	var out []Regency
-	for _, r := range load().regencies {
-		if r.ProvinceCode == provinceCode {
-			out = append(out, r)
-		}
-	}
-	return out
+	return slices.Clone(load().byProvince[strings.TrimSpace(provinceCode)])
 }
 
 // AllRegencies returns every regency sorted by code. The slice is a fresh
