@@ -152,17 +152,12 @@ func (s *Announcements) Send(ctx context.Context, webinarID, id uint) (int, erro
 		if a.Status != models.AnnouncementDraft {
 			return &ConflictError{Code: "already_sent"}
 		}
-		r := tx.Exec(`INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id,
-				announcement_id, data, status, next_attempt_at, created_at, updated_at)
-			SELECT ?, 'announcement:' || ? || ':' || r.id, '<' || lower(hex(randomblob(16))) || '@' || ? || '>', r.email, r.lang,
-				r.webinar_id, r.id, ?, '{}', ?, ?, ?, ?
-			FROM registrations r WHERE r.webinar_id = ? AND `+audienceCondition(a.Audience)+`
-			ON CONFLICT(idempotency_key) DO NOTHING`,
-			KindAnnouncement, a.ID, s.outbox.Domain, a.ID, models.MailPending, now, now, now, webinarID)
-		if r.Error != nil {
-			return r.Error
+		n, err := s.outbox.EnqueueAll(tx, now, FanOut{Kind: KindAnnouncement, KeyPrefix: fmt.Sprintf("announcement:%d:", a.ID),
+			AnnouncementID: &a.ID, Where: "r.webinar_id = ? AND " + audienceCondition(a.Audience), Args: []any{webinarID}})
+		if err != nil {
+			return err
 		}
-		queued = int(r.RowsAffected)
+		queued = n
 		return tx.Model(&a).Updates(map[string]any{"status": models.AnnouncementSent, "sent_at": now, "updated_at": now}).Error
 	})
 	return queued, err

@@ -81,6 +81,36 @@ func (o Outbox) Enqueue(tx *gorm.DB, now time.Time, m Mail) (bool, error) {
 	return res.RowsAffected == 1, res.Error
 }
 
+// FanOut is one message for each registration of a webinar that matches
+// Where, an SQL condition on registrations r with its Args. Each message's
+// key is KeyPrefix, the registration id and KeySuffix, so running the same
+// fan-out again queues nothing twice.
+type FanOut struct {
+	Kind                 string
+	KeyPrefix, KeySuffix string
+	Data                 string // JSON; "" means {}
+	AnnouncementID       *uint
+	Where                string
+	Args                 []any
+}
+
+// EnqueueAll queues f's messages in one statement and returns how many were
+// new.
+func (o Outbox) EnqueueAll(tx *gorm.DB, now time.Time, f FanOut) (int, error) {
+	data := f.Data
+	if data == "" {
+		data = "{}"
+	}
+	args := append([]any{f.Kind, f.KeyPrefix, f.KeySuffix, o.Domain, f.AnnouncementID, data, models.MailPending, now, now, now}, f.Args...)
+	res := tx.Exec(`INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id,
+			announcement_id, data, status, next_attempt_at, created_at, updated_at)
+		SELECT ?, ? || r.id || ?, '<' || lower(hex(randomblob(16))) || '@' || ? || '>', r.email, r.lang, r.webinar_id, r.id,
+			?, ?, ?, ?, ?, ?
+		FROM registrations r WHERE `+f.Where+`
+		ON CONFLICT(idempotency_key) DO NOTHING`, args...)
+	return int(res.RowsAffected), res.Error
+}
+
 // newMessageID is fixed when the message is queued, so a message re-sent
 // after a crash carries the same Message-ID and receivers can tell.
 func (o Outbox) newMessageID() string {

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -172,23 +173,17 @@ func (s *Scheduler) remind(ctx context.Context, w *models.Webinar, now time.Time
 					w.ID, int64(off.Seconds()), w.StartsAt, due, "the webinar had started when the reminder was handled", now).Error
 			}
 			data, _ := json.Marshal(map[string]string{"offset": FormatOffset(off)})
-			r := tx.Exec(`INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id, data,
-					status, next_attempt_at, created_at, updated_at)
-				SELECT ?, 'reminder:' || r.id || ':' || ?, '<' || lower(hex(randomblob(16))) || '@' || ? || '>', r.email, r.lang, r.webinar_id, r.id, ?,
-					?, ?, ?, ?
-				FROM registrations r
-				WHERE r.webinar_id = ? AND r.status = ? AND COALESCE(r.promoted_at, r.created_at) <= ?
-				ON CONFLICT(idempotency_key) DO NOTHING`,
-				KindReminder, int64(off.Seconds()), s.outbox.Domain, string(data), models.MailPending, now, now, now,
-				w.ID, models.RegRegistered, due)
-			if r.Error != nil {
-				return r.Error
+			n, err := s.outbox.EnqueueAll(tx, now, FanOut{Kind: KindReminder, KeyPrefix: "reminder:", KeySuffix: fmt.Sprintf(":%d", int64(off.Seconds())),
+				Data: string(data), Where: "r.webinar_id = ? AND r.status = ? AND COALESCE(r.promoted_at, r.created_at) <= ?",
+				Args: []any{w.ID, models.RegRegistered, due}})
+			if err != nil {
+				return err
 			}
-			queued += int(r.RowsAffected)
+			queued += n
 			return tx.Exec(`INSERT INTO reminder_runs (webinar_id, offset_seconds, starts_at, due_at, outcome, queued, created_at)
 				VALUES (?, ?, ?, ?, 'queued', ?, ?)
 				ON CONFLICT (webinar_id, offset_seconds, starts_at) DO UPDATE SET queued = queued + excluded.queued`,
-				w.ID, int64(off.Seconds()), w.StartsAt, due, r.RowsAffected, now).Error
+				w.ID, int64(off.Seconds()), w.StartsAt, due, n, now).Error
 		})
 		if err != nil {
 			return queued, skipped, wrap("queue reminders", err)
@@ -232,17 +227,12 @@ func queueFollowups(ctx context.Context, db *models.DB, outbox Outbox, webinarID
 			absent = "(r.attended = 0 OR r.attended IS NULL)"
 		}
 		for kind, cond := range map[string]string{KindFollowupAttended: "r.attended = 1", KindFollowupAbsent: absent} {
-			r := tx.Exec(`INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id, data,
-					status, next_attempt_at, created_at, updated_at)
-				SELECT ?, 'followup:' || r.id, '<' || lower(hex(randomblob(16))) || '@' || ? || '>', r.email, r.lang, r.webinar_id, r.id, '{}',
-					?, ?, ?, ?
-				FROM registrations r WHERE r.webinar_id = ? AND r.status = ? AND `+cond+`
-				ON CONFLICT(idempotency_key) DO NOTHING`,
-				kind, outbox.Domain, models.MailPending, now, now, now, webinarID, models.RegRegistered)
-			if r.Error != nil {
-				return r.Error
+			n, err := outbox.EnqueueAll(tx, now, FanOut{Kind: kind, KeyPrefix: "followup:",
+				Where: "r.webinar_id = ? AND r.status = ? AND " + cond, Args: []any{webinarID, models.RegRegistered}})
+			if err != nil {
+				return err
 			}
-			total += int(r.RowsAffected)
+			total += n
 		}
 		return tx.Exec(`UPDATE webinars SET followups_sent_at = ? WHERE id = ?`, now, webinarID).Error
 	})
@@ -262,14 +252,9 @@ func noticeChange(tx *gorm.DB, outbox Outbox, w *models.Webinar, kind string, da
 		}
 	}
 	b, _ := json.Marshal(data)
-	return tx.Exec(`INSERT INTO mail_messages (kind, idempotency_key, message_id, recipient, lang, webinar_id, registration_id, data,
-			status, next_attempt_at, created_at, updated_at)
-		SELECT ?, ? || ':' || r.id || ':' || ?, '<' || lower(hex(randomblob(16))) || '@' || ? || '>', r.email, r.lang, r.webinar_id, r.id, ?,
-			?, ?, ?, ?
-		FROM registrations r WHERE r.webinar_id = ? AND r.status IN (?, ?)
-		ON CONFLICT(idempotency_key) DO NOTHING`,
-		kind, kind, w.Sequence, outbox.Domain, string(b), models.MailPending, now, now, now,
-		w.ID, models.RegRegistered, models.RegWaitlisted).Error
+	_, err := outbox.EnqueueAll(tx, now, FanOut{Kind: kind, KeyPrefix: kind + ":", KeySuffix: fmt.Sprintf(":%d", w.Sequence), Data: string(b),
+		Where: "r.webinar_id = ? AND r.status IN (?, ?)", Args: []any{w.ID, models.RegRegistered, models.RegWaitlisted}})
+	return err
 }
 
 // ReminderRuns lists what the scheduler did for a webinar, newest first.
