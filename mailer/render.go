@@ -223,9 +223,10 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 		subject("mail." + key + ".subject")
 		lead("mail." + key + ".lead")
 		if reg != nil && reg.Status == models.RegWaitlisted && reg.WaitlistSeq != nil {
-			var pos int
-			r.db.R.WithContext(ctx).Raw(`SELECT COUNT(*) FROM registrations WHERE webinar_id = ? AND status = ? AND waitlist_seq <= ?`,
-				reg.WebinarID, models.RegWaitlisted, *reg.WaitlistSeq).Scan(&pos)
+			pos, err := services.WaitlistPosition(ctx, r.db, reg)
+			if err != nil {
+				return nil, err
+			}
 			lead("mail.position", pos)
 		}
 		switch {

@@ -289,11 +289,17 @@ func (s *Registrations) ByToken(ctx context.Context, token string) (*models.Regi
 
 // WaitlistPosition is the 1-based place of a waitlisted registration.
 func (s *Registrations) WaitlistPosition(ctx context.Context, r *models.Registration) (int, error) {
+	return WaitlistPosition(ctx, s.db, r)
+}
+
+// WaitlistPosition is the 1-based place of a waitlisted registration, 0 for
+// any other; the mailer shares it.
+func WaitlistPosition(ctx context.Context, db *models.DB, r *models.Registration) (int, error) {
 	if r.Status != models.RegWaitlisted || r.WaitlistSeq == nil {
 		return 0, nil
 	}
 	var n int
-	err := s.db.R.WithContext(ctx).Raw(`SELECT COUNT(*) FROM registrations WHERE webinar_id = ? AND status = ? AND waitlist_seq <= ?`,
+	err := db.R.WithContext(ctx).Raw(`SELECT COUNT(*) FROM registrations WHERE webinar_id = ? AND status = ? AND waitlist_seq <= ?`,
 		r.WebinarID, models.RegWaitlisted, *r.WaitlistSeq).Scan(&n).Error
 	return n, err
 }
