@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
+	"sinau/mailer"
 	"sinau/models"
 	"sinau/regions"
 	"sinau/services"
@@ -446,39 +447,40 @@ func (a *App) mailPage(c echo.Context) error {
 	return a.render(c, http.StatusOK, "organizer/mail", p)
 }
 
-func (a *App) mailMessage(c echo.Context) error {
+// renderedMessage loads the outbox message the path names and renders it
+// as it was, or will be, sent. The answer carries personal data.
+func (a *App) renderedMessage(c echo.Context) (*models.MailMessage, *mailer.Rendered, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	msg, err := a.mailLog.Get(c.Request().Context(), id)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	r, err := a.mailer.Render(c.Request().Context(), msg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	personalHeaders(c)
+	return msg, r, nil
+}
+
+func (a *App) mailMessage(c echo.Context) error {
+	msg, r, err := a.renderedMessage(c)
+	if err != nil {
+		return err
+	}
 	return a.render(c, http.StatusOK, "organizer/mail_message", a.page(c, r.Subject, map[string]any{"M": msg, "R": r}))
 }
 
 // mailMessageHTML serves a message's HTML part for the preview frame. Email
 // HTML needs inline styles, so it gets its own strict, sandboxed policy.
 func (a *App) mailMessageHTML(c echo.Context) error {
-	id, err := idParam(c, "id")
+	_, r, err := a.renderedMessage(c)
 	if err != nil {
 		return err
 	}
-	msg, err := a.mailLog.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	r, err := a.mailer.Render(c.Request().Context(), msg)
-	if err != nil {
-		return err
-	}
-	personalHeaders(c)
 	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox")
 	c.Response().Header().Set("X-Frame-Options", "SAMEORIGIN")
 	return c.HTML(http.StatusOK, r.HTML)
