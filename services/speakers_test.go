@@ -118,7 +118,11 @@ func TestInvitationLinks(t *testing.T) {
 	if _, err := e.sp.PortalByToken(ctx, tok2); err != nil {
 		t.Errorf("invitation link after a reminder: %v", err)
 	}
-	for _, bad := range []string{"", "short", tok2[:len(tok2)-1] + "x", strings.Repeat("a", 500)} {
+	changed := tok2[:len(tok2)-1] + "x"
+	if strings.HasSuffix(tok2, "x") {
+		changed = tok2[:len(tok2)-1] + "y"
+	}
+	for _, bad := range []string{"", "short", changed, strings.Repeat("a", 500)} {
 		if _, err := e.sp.PortalByToken(ctx, bad); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("%q: %v", bad, err)
 		}
