@@ -161,11 +161,15 @@ func (m *Mailer) allowance(ctx context.Context) (int, error) {
 
 // claim marks up to n due messages as being sent by this worker. The
 // single-statement UPDATE … RETURNING on the one writer connection makes
-// the claim atomic: two workers never get the same message.
+// the claim atomic: two workers never get the same message. It ignores
+// cancellation: SQLite applies the update at the first step, so a shutdown
+// that interrupted the reading of the returned rows would leave messages
+// marked "sending" that no worker holds. The caller hands back what it
+// claimed once it sees the shutdown.
 func (m *Mailer) claim(ctx context.Context, n int) ([]models.MailMessage, error) {
 	now := m.cfg.Now()
 	var out []models.MailMessage
-	err := m.cfg.DB.W.WithContext(ctx).Raw(`UPDATE mail_messages SET status = ?, attempts = attempts + 1, updated_at = ?
+	err := m.cfg.DB.W.WithContext(context.WithoutCancel(ctx)).Raw(`UPDATE mail_messages SET status = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id IN (SELECT id FROM mail_messages WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
 		RETURNING *`, models.MailSending, now, models.MailPending, now, n).Scan(&out).Error
 	return out, err
@@ -277,8 +281,11 @@ func (m *Mailer) release(msgs []models.MailMessage) {
 	for i, msg := range msgs {
 		ids[i] = msg.ID
 	}
-	m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, attempts = attempts - 1 WHERE id IN ? AND status = ?`,
-		models.MailPending, ids, models.MailSending)
+	err := m.cfg.DB.W.Exec(`UPDATE mail_messages SET status = ?, attempts = attempts - 1 WHERE id IN ? AND status = ?`,
+		models.MailPending, ids, models.MailSending).Error
+	if err != nil {
+		m.cfg.Logger.Error("hand back claimed mail; the next start requeues it", "messages", len(ids), "error", err)
+	}
 }
 
 func (w *worker) close() {
