@@ -108,6 +108,9 @@ func TestCrashWhileSendingReminders(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// A failed wait must not leave the process sending mail after the
+		// test (and the whole test run) has ended.
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		return cmd
 	}
 	sent := func() int {
@@ -139,8 +142,7 @@ func TestCrashWhileSendingReminders(t *testing.T) {
 	if atKill >= n {
 		t.Fatalf("all %d were sent before the kill; the test proves nothing", atKill)
 	}
-	second := start()
-	defer func() { second.Process.Signal(syscall.SIGTERM); second.Wait() }()
+	start()
 	waitFor("every reminder sent", func() bool { return sent() == n }, 90*time.Second)
 
 	type msg struct {
