@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,7 @@ type Mailer struct {
 	limiter  *rate.Limiter
 	wake     chan struct{}
 	failures atomic.Int64 // consecutive failed attempts, all workers
+	outcome  *sql.Stmt    // records a message's outcome; prepared by Run
 }
 
 // New checks the templates and builds a mailer.
@@ -125,6 +127,17 @@ func (m *Mailer) Run(ctx context.Context) error {
 	if n > 0 {
 		m.cfg.Logger.Warn("requeued mail that was being sent when the last process stopped", "messages", n)
 	}
+	sqlDB, err := m.cfg.DB.W.DB()
+	if err != nil {
+		return err
+	}
+	// Prepared once: every message sent ends with this statement. data is
+	// rewritten only when given (see finish).
+	if m.outcome, err = sqlDB.PrepareContext(ctx, `UPDATE mail_messages
+		SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ?, data = COALESCE(?, data) WHERE id = ?`); err != nil {
+		return err
+	}
+	defer m.outcome.Close()
 	var wg sync.WaitGroup
 	for i := 0; i < m.cfg.Workers; i++ {
 		wg.Add(1)
@@ -229,8 +242,12 @@ func (m *Mailer) work(ctx context.Context) {
 		ready := make(chan prepared, prefetch)
 		go func() {
 			defer close(ready)
+			rctx, snap := context.WithoutCancel(ctx), newSnapshot()
+			if err := m.r.preload(rctx, snap, batch); err != nil {
+				m.cfg.Logger.Warn("preload mail batch; reading one by one", "error", err)
+			}
 			for i := range batch {
-				r, err := m.Render(context.WithoutCancel(ctx), &batch[i])
+				r, err := m.r.render(rctx, snap, &batch[i])
 				ready <- prepared{msg: &batch[i], r: r, err: err}
 			}
 		}()
@@ -406,25 +423,17 @@ func (m *Mailer) finish(msg *models.MailMessage, status, lastErr, subject string
 	}
 	// A sent invitation forgets its link's token: from then on only its
 	// hash exists, in invitation_tokens.
-	data := msg.Data
+	var data any
 	if status == models.MailSent && (msg.Kind == services.KindInvitation || msg.Kind == services.KindSpeakerReminder) {
 		data = "{}"
 	}
-	sqlDB, err := m.cfg.DB.W.DB()
-	if err == nil {
-		_, err = sqlDB.Exec(`UPDATE mail_messages SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ?, data = ? WHERE id = ?`,
-			status, truncate(lastErr, 500), subject, sentAt, now, data, msg.ID)
-	}
-	if err != nil {
+	if _, err := m.outcome.Exec(status, truncate(lastErr, 500), subject, sentAt, now, data, msg.ID); err != nil {
 		m.cfg.Logger.Error("record mail outcome", "id", msg.ID, "error", err)
 	}
 	if status == models.MailFailed {
 		m.cfg.Logger.Warn("mail failed", "id", msg.ID, "kind", msg.Kind, "error", lastErr)
 	}
 }
-
-// gormNotFound marks a message whose rows are gone: it can never be sent.
-var gormNotFound = gorm.ErrRecordNotFound
 
 // Backoff is the wait before attempt n+1: 30 s doubling, at most an hour.
 func Backoff(attempts int) time.Duration {

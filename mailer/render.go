@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strconv"
+	"strings"
 	texttemplate "text/template"
 	"time"
 
@@ -55,25 +56,116 @@ type renderer struct {
 	ticketToken func(ctx context.Context, registrationID uint) (string, error)
 }
 
-// registration reads the few columns a message needs, with plain SQL: it
-// runs once per message sent.
-func (r *renderer) registration(ctx context.Context, id uint) (*models.Registration, error) {
+// snapshot holds the rows that the messages of one claimed batch share, read
+// once: a batch of reminders reads its registrations in one query and its
+// webinar once, and an announcement's Markdown is rendered once, not once
+// per recipient. A batch is rendered within a second of its claim; a fresh
+// one (Render) reads everything anew.
+type snapshot struct {
+	regs          map[uint]*models.Registration
+	webinars      map[uint]*models.Webinar
+	announcements map[uint]*announcement
+}
+
+// announcement is an announcement's subject and rendered body.
+type announcement struct {
+	subject, text string
+	html          htmltemplate.HTML
+}
+
+func newSnapshot() *snapshot {
+	return &snapshot{regs: map[uint]*models.Registration{}, webinars: map[uint]*models.Webinar{}, announcements: map[uint]*announcement{}}
+}
+
+// registrationColumns are the few columns a message needs, read with plain
+// SQL: this runs for every message sent.
+const registrationColumns = `SELECT id, webinar_id, token, status, waitlist_seq, name, email, regency_code FROM registrations`
+
+// preload reads the registrations of a batch's messages in one query.
+func (r *renderer) preload(ctx context.Context, snap *snapshot, msgs []models.MailMessage) error {
+	ids := make([]any, 0, len(msgs))
+	for _, m := range msgs {
+		if m.RegistrationID != nil {
+			ids = append(ids, *m.RegistrationID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
 	sqlDB, err := r.db.R.DB()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	reg := models.Registration{ID: id}
+	rows, err := sqlDB.QueryContext(ctx, registrationColumns+` WHERE id IN (?`+strings.Repeat(`,?`, len(ids)-1)+`)`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		reg, err := scanRegistration(rows)
+		if err != nil {
+			return err
+		}
+		snap.regs[reg.ID] = reg
+	}
+	return rows.Err()
+}
+
+func scanRegistration(row interface{ Scan(...any) error }) (*models.Registration, error) {
+	var reg models.Registration
 	var seq sql.NullInt64
-	err = sqlDB.QueryRowContext(ctx, `SELECT webinar_id, token, status, waitlist_seq, name, email, regency_code FROM registrations WHERE id = ?`, id).
-		Scan(&reg.WebinarID, &reg.Token, &reg.Status, &seq, &reg.Name, &reg.Email, &reg.RegencyCode)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, gorm.ErrRecordNotFound
+	if err := row.Scan(&reg.ID, &reg.WebinarID, &reg.Token, &reg.Status, &seq, &reg.Name, &reg.Email, &reg.RegencyCode); err != nil {
+		return nil, err
 	}
 	if seq.Valid {
 		n := int(seq.Int64)
 		reg.WaitlistSeq = &n
 	}
-	return &reg, err
+	return &reg, nil
+}
+
+func (r *renderer) registration(ctx context.Context, snap *snapshot, id uint) (*models.Registration, error) {
+	if reg, ok := snap.regs[id]; ok {
+		return reg, nil
+	}
+	sqlDB, err := r.db.R.DB()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := scanRegistration(sqlDB.QueryRowContext(ctx, registrationColumns+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gorm.ErrRecordNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	snap.regs[id] = reg
+	return reg, nil
+}
+
+func (r *renderer) webinar(ctx context.Context, snap *snapshot, id uint) (*models.Webinar, error) {
+	if w, ok := snap.webinars[id]; ok {
+		return w, nil
+	}
+	var w models.Webinar
+	if err := r.db.R.WithContext(ctx).First(&w, id).Error; err != nil {
+		return nil, err
+	}
+	snap.webinars[id] = &w
+	return &w, nil
+}
+
+func (r *renderer) announcement(ctx context.Context, snap *snapshot, id uint) (*announcement, error) {
+	if a, ok := snap.announcements[id]; ok {
+		return a, nil
+	}
+	var row models.Announcement
+	if err := r.db.R.WithContext(ctx).First(&row, id).Error; err != nil {
+		return nil, err
+	}
+	a := &announcement{subject: row.Subject, text: row.Body, html: MarkdownHTML(row.Body)}
+	snap.announcements[id] = a
+	return a, nil
 }
 
 func newRenderer(tfs fs.FS, cat *i18n.Catalog, base *url.URL, db *models.DB, now func() time.Time) (*renderer, error) {
@@ -169,6 +261,11 @@ func MarkdownHTML(md string) htmltemplate.HTML {
 // Render builds the message an outbox row stands for, from the current
 // state of the rows it refers to.
 func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered, error) {
+	return r.render(ctx, newSnapshot(), m)
+}
+
+// render builds a message of a batch.
+func (r *renderer) render(ctx context.Context, snap *snapshot, m *models.MailMessage) (*Rendered, error) {
 	d := &emailData{Lang: m.Lang, cat: r.cat, Footer: "mail.footer"}
 	if !i18n.IsSupported(d.Lang) {
 		d.Lang = i18n.ID
@@ -178,7 +275,7 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 	var reg *models.Registration
 	regURL := ""
 	if m.RegistrationID != nil {
-		rr, err := r.registration(ctx, *m.RegistrationID)
+		rr, err := r.registration(ctx, snap, *m.RegistrationID)
 		if err != nil {
 			return nil, fmt.Errorf("registration %d: %w", *m.RegistrationID, err)
 		}
@@ -188,11 +285,11 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 	}
 	var w *models.Webinar
 	if m.WebinarID != nil {
-		var ww models.Webinar
-		if err := r.db.R.WithContext(ctx).First(&ww, *m.WebinarID).Error; err != nil {
+		ww, err := r.webinar(ctx, snap, *m.WebinarID)
+		if err != nil {
 			return nil, fmt.Errorf("webinar %d: %w", *m.WebinarID, err)
 		}
-		w = &ww
+		w = ww
 		d.Webinar, d.Title = w, w.Title
 		d.When = When(d.Lang, w.StartsAt, w.EndsAt, w.Timezone)
 		if reg != nil {
@@ -309,12 +406,15 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 			d.ButtonURL, d.ButtonText = r.baseURL.String()+"/speaker/"+tok, d.T("mail.open_portal")
 		}
 	case services.KindAnnouncement:
-		var a models.Announcement
-		if m.AnnouncementID == nil || r.db.R.WithContext(ctx).First(&a, *m.AnnouncementID).Error != nil {
-			return nil, fmt.Errorf("announcement of message %d: %w", m.ID, gormNotFound)
+		if m.AnnouncementID == nil {
+			return nil, fmt.Errorf("announcement of message %d: %w", m.ID, gorm.ErrRecordNotFound)
 		}
-		d.Subject = a.Subject
-		d.BodyHTML, d.BodyText = MarkdownHTML(a.Body), a.Body
+		a, err := r.announcement(ctx, snap, *m.AnnouncementID)
+		if err != nil {
+			return nil, fmt.Errorf("announcement of message %d: %w", m.ID, err)
+		}
+		d.Subject = a.subject
+		d.BodyHTML, d.BodyText = a.html, a.text
 	default:
 		return nil, fmt.Errorf("no template for mail kind %q", m.Kind)
 	}
