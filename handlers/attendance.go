@@ -152,6 +152,30 @@ func (a *App) decideAttendance(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/attendance#unmatched")
 }
 
+func (a *App) completeAttendance(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.attendance.Complete(c.Request().Context(), w.ID); err != nil {
+		return a.conflictBack(c, err, webinarPath(w)+"/attendance")
+	}
+	a.flash(c, "flash.attendance_complete")
+	return c.Redirect(http.StatusSeeOther, webinarPath(w)+"/attendance#complete")
+}
+
+func (a *App) apiCompleteAttendance(c echo.Context) error {
+	w, err := a.loadWebinar(c)
+	if err != nil {
+		return err
+	}
+	res, err := a.attendance.Complete(c.Request().Context(), w.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, importResponse{ImportResult: res, Warnings: []string{}})
+}
+
 func (a *App) attendanceOptions(c echo.Context) error {
 	w, err := a.loadWebinar(c)
 	if err != nil {

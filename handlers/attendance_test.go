@@ -333,3 +333,44 @@ func TestAttendanceErrorsInTheReadersLanguage(t *testing.T) {
 		t.Errorf("page: %d %s", res.status, between(res.body, "<main", "</main>"))
 	}
 }
+
+// TestCompleteAttendanceThroughPageAndAPI: a webinar without a report gets
+// its attendance closed by the organizer, only once it has ended.
+func TestCompleteAttendanceThroughPageAndAPI(t *testing.T) {
+	s := newTestServer(t, nil)
+	c := s.client(t)
+	c.loginDemo()
+	page := "/organizer/webinars/1/attendance"
+	token := apiToken(t, c)
+	// Under way: the page explains it can be marked later, the API refuses.
+	s.db.W.Exec(`UPDATE webinars SET starts_at = ?, ends_at = ? WHERE id = 1`, testNow.Add(-time.Hour), testNow.Add(time.Hour))
+	if body := c.get(page).body; strings.Contains(body, `id="complete-attendance"`) || !strings.Contains(body, "setelah webinar selesai") {
+		t.Errorf("complete button while the webinar runs: %s", between(body, `id="complete"`, "</article>"))
+	}
+	r := c.json("POST", "/api/v1/webinars/1/attendance/complete", token, "")
+	if e := decode[errorBody](t, r); r.status != http.StatusConflict || e.Error.Code != "not_ended" {
+		t.Errorf("API before the end: %d %s", r.status, r.body)
+	}
+	if r := c.postForm(page, page+"/complete", url.Values{}); r.status != http.StatusSeeOther || !strings.Contains(c.get(page).body, "Webinar belum selesai") {
+		t.Errorf("page before the end: %d", r.status)
+	}
+	var known int
+	s.db.R.Raw(`SELECT COUNT(*) FROM webinars WHERE id = 1 AND attendance_known_at IS NOT NULL`).Scan(&known)
+	if known != 0 {
+		t.Fatal("attendance known before the end")
+	}
+	// Ended: the page's button closes it.
+	s.db.W.Exec(`UPDATE webinars SET starts_at = ?, ends_at = ? WHERE id = 1`, testNow.Add(-3*time.Hour), testNow.Add(-time.Hour))
+	if !strings.Contains(c.get(page).body, `id="complete-attendance"`) {
+		t.Fatal("no complete button after the end")
+	}
+	if r := c.postForm(page, page+"/complete", url.Values{}); r.status != http.StatusSeeOther {
+		t.Fatalf("complete: %d", r.status)
+	}
+	if body := c.get(page).body; !strings.Contains(body, "Kehadiran lengkap sejak") || strings.Contains(body, `id="complete-attendance"`) {
+		t.Errorf("after complete: %s", between(body, `id="complete"`, "</article>"))
+	}
+	if r := c.json("POST", "/api/v1/webinars/1/attendance/complete", token, ""); r.status != http.StatusOK || !strings.Contains(r.body, `"attended":`) {
+		t.Errorf("API after the end: %d %s", r.status, r.body)
+	}
+}

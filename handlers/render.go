@@ -190,6 +190,9 @@ func (p *Page) Region(code string) string {
 // Started reports whether the webinar has begun.
 func (p *Page) Started(w models.Webinar) bool { return !p.now.Before(w.StartsAt) }
 
+// Ended reports whether the webinar is over.
+func (p *Page) Ended(w models.Webinar) bool { return !p.now.Before(w.EndsAt) }
+
 // Query builds a URL query from key/value pairs, dropping empty values.
 func (p *Page) Query(kv ...any) template.URL { return queryString(kv...) }
 

@@ -154,7 +154,7 @@ func (s *Attendance) ImportIn(ctx context.Context, actor *models.Organizer, webi
 			reportID = id
 		}
 		var err error
-		res, err = s.recompute(tx, webinarID, now)
+		res, err = s.recompute(tx, webinarID, now, true)
 		if res != nil {
 			res.ReportID, res.Duplicate = reportID, dup > 0
 			if rep != nil {
@@ -334,12 +334,17 @@ type regRow struct {
 
 // recompute matches every reportPerson in the webinar's reports to registrations
 // and writes the minutes, percent and attendance of each registration where
-// they changed.
-func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*ImportResult, error) {
+// they changed. Someone with evidence of attending (enough minutes, a
+// check-in, a code where codes count) attended; someone without is absent
+// only once the webinar's attendance is known — a report was imported or
+// the organizer said it is complete (markKnown) — and unknown before: a
+// code entered during the session must not make everyone else absent.
+func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time, markKnown bool) (*ImportResult, error) {
 	var w models.Webinar
 	if err := tx.First(&w, webinarID).Error; err != nil {
 		return nil, notFound(err)
 	}
+	known := markKnown || w.AttendanceKnownAt != nil
 	people, err := loadPeople(tx, webinarID)
 	if err != nil {
 		return nil, err
@@ -495,25 +500,33 @@ func (s *Attendance) recompute(tx *gorm.DB, webinarID uint, now time.Time) (*Imp
 			minutes = attendance.Union(ivs).Minutes()
 		}
 		percent := 100 * minutes / float64(actual)
-		attended := percent >= float64(w.AttendanceThreshold) || r.CheckedIn || (w.CodeCounts && r.CodeEntered)
-		if r.Override != nil {
-			attended = *r.Override == "present"
+		var attended *bool
+		switch evidence := percent >= float64(w.AttendanceThreshold) || r.CheckedIn || (w.CodeCounts && r.CodeEntered); {
+		case r.Override != nil:
+			attended = ptrTo(*r.Override == "present")
+		case evidence || known:
+			attended = &evidence
 		}
 		if len(ps) > 0 {
 			res.Matched++
 		}
-		if attended {
+		if attended != nil && *attended {
 			res.Attended++
 		}
 		minutes, percent = round1(minutes), round1(percent)
-		if minutes == r.Minutes && percent == r.Percent && r.Attended != nil && *r.Attended == attended {
+		if minutes == r.Minutes && percent == r.Percent && sameBool(r.Attended, attended) {
 			continue
 		}
 		if _, err := upd.Exec(minutes, percent, attended, r.ID); err != nil {
 			return nil, err
 		}
 	}
-	if err := tx.Exec(`UPDATE webinars SET attendance_known_at = ?, actual_minutes = ? WHERE id = ?`, now, actual, webinarID).Error; err != nil {
+	var knownAt any
+	if markKnown {
+		knownAt = now
+	}
+	if err := tx.Exec(`UPDATE webinars SET attendance_known_at = COALESCE(attendance_known_at, ?), actual_minutes = ? WHERE id = ?`,
+		knownAt, actual, webinarID).Error; err != nil {
 		return nil, err
 	}
 	var rowCount int
@@ -570,6 +583,10 @@ func loadPeople(tx *gorm.DB, webinarID uint) ([]*reportPerson, error) {
 	return order, rows.Err()
 }
 
+func ptrTo[T any](v T) *T { return &v }
+
+func sameBool(a, b *bool) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
 func round1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
@@ -578,7 +595,31 @@ func (s *Attendance) Summary(ctx context.Context, webinarID uint) (*ImportResult
 	var res *ImportResult
 	err := s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		res, err = s.recompute(tx, webinarID, s.now())
+		res, err = s.recompute(tx, webinarID, s.now(), false)
+		return err
+	})
+	return res, err
+}
+
+// ErrNotEnded refuses to close the attendance of a webinar still running.
+var ErrNotEnded = &ConflictError{Code: "not_ended"}
+
+// Complete is the organizer's word that attendance is all in — at a venue,
+// the check-ins are all the evidence there will be: from now on whoever
+// has no evidence of attending is absent, and the follow-ups go out.
+func (s *Attendance) Complete(ctx context.Context, webinarID uint) (*ImportResult, error) {
+	var res *ImportResult
+	err := s.db.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var w models.Webinar
+		if err := tx.Select("id", "ends_at").First(&w, webinarID).Error; err != nil {
+			return notFound(err)
+		}
+		now := s.now()
+		if now.Before(w.EndsAt) {
+			return ErrNotEnded
+		}
+		var err error
+		res, err = s.recompute(tx, webinarID, now, true)
 		return err
 	})
 	return res, err
@@ -636,7 +677,7 @@ func (s *Attendance) Decide(ctx context.Context, actor *models.Organizer, webina
 			return err
 		}
 		var err error
-		res, err = s.recompute(tx, webinarID, now)
+		res, err = s.recompute(tx, webinarID, now, false)
 		return err
 	})
 	return res, err
@@ -668,7 +709,7 @@ func (s *Attendance) Override(ctx context.Context, actor *models.Organizer, regi
 			return err
 		}
 		now := s.now()
-		if _, err := s.recompute(tx, r.WebinarID, now); err != nil {
+		if _, err := s.recompute(tx, r.WebinarID, now, false); err != nil {
 			return err
 		}
 		if err := tx.First(&r, registrationID).Error; err != nil {
@@ -718,7 +759,7 @@ func (s *Attendance) SetOptions(ctx context.Context, webinarID uint, threshold i
 		if res.RowsAffected == 0 {
 			return models.ErrNotFound
 		}
-		_, err := s.recompute(tx, webinarID, s.now())
+		_, err := s.recompute(tx, webinarID, s.now(), false)
 		return err
 	})
 }
@@ -799,7 +840,7 @@ func (s *Attendance) EnterCode(ctx context.Context, token, code string) error {
 		if err := tx.Exec(`UPDATE registrations SET code_entered_at = ? WHERE id = ?`, now, r.ID).Error; err != nil {
 			return err
 		}
-		_, err := s.recompute(tx, r.WebinarID, now)
+		_, err := s.recompute(tx, r.WebinarID, now, false)
 		return err
 	})
 }

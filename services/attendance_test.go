@@ -301,3 +301,93 @@ func TestAttendanceCodeAndCheckin(t *testing.T) {
 		t.Errorf("counts %+v", c)
 	}
 }
+
+// TestEvidenceBeforeTheReportKeepsAttendanceUnknown: a code entered during
+// the session, a check-in or an organizer's option does not make the
+// webinar's attendance known. Only a report or the organizer's "attendance
+// is complete" does; until then people without evidence are unknown, not
+// absent, and the follow-ups wait (they would tell them "we missed you").
+func TestEvidenceBeforeTheReportKeepsAttendanceUnknown(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, ids := groboganEnv(t, aug2(t))
+	org := &models.Organizer{ID: 1}
+	code, err := s.OpenCode(ctx, org, w.ID, 6, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var siti models.Registration
+	db.R.First(&siti, ids["Siti"])
+	if err := s.EnterCode(ctx, siti.Token, code.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetOptions(ctx, w.ID, 70, true); err != nil {
+		t.Fatal(err)
+	}
+	token, _ := s.CheckinToken(ctx, ids["Budi"])
+	if _, err := s.CheckIn(ctx, org, w.ID, token, 0); err != nil {
+		t.Fatal(err)
+	}
+	known := func() bool {
+		var cur models.Webinar
+		db.R.First(&cur, w.ID)
+		return cur.AttendanceKnownAt != nil
+	}
+	if known() {
+		t.Fatal("a code entry, an option and a check-in made attendance known")
+	}
+	got := attendanceOf(t, db, ids)
+	for name, want := range map[string]*bool{"Siti": ptrTo(true), "Budi": ptrTo(true), "Dewi": nil, "Joko": nil} {
+		if a := got[name].Attended; (a == nil) != (want == nil) || (a != nil && *a != *want) {
+			t.Errorf("%s attended %v, want %v", name, fmtBool(a), fmtBool(want))
+		}
+	}
+	if _, err := s.Import(ctx, org, w.ID, "webinar-attendee-report.csv", readSample(t, "webinar-attendee-report.csv"), nil, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !known() {
+		t.Error("an imported report did not make attendance known")
+	}
+	if a := attendanceOf(t, db, ids)["Joko"].Attended; a == nil || *a {
+		t.Errorf("after the report Joko attended %v, want false", fmtBool(a))
+	}
+}
+
+// TestCompleteAttendanceWithoutReport: at a venue, check-ins are all the
+// evidence there is; the organizer says attendance is complete.
+func TestCompleteAttendanceWithoutReport(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, ids := groboganEnv(t, aug2(t))
+	org := &models.Organizer{ID: 1}
+	s.now = func() time.Time { return w.StartsAt.Add(time.Minute) }
+	if _, err := s.Complete(ctx, w.ID); !errors.Is(err, ErrNotEnded) {
+		t.Errorf("complete before the end: %v", err)
+	}
+	token, _ := s.CheckinToken(ctx, ids["Budi"])
+	if _, err := s.CheckIn(ctx, org, w.ID, token, 0); err != nil {
+		t.Fatal(err)
+	}
+	s.now = func() time.Time { return w.EndsAt.Add(time.Minute) }
+	res, err := s.Complete(ctx, w.ID)
+	if err != nil || res.Attended != 1 {
+		t.Fatalf("complete: %+v %v", res, err)
+	}
+	got := attendanceOf(t, db, ids)
+	if a := got["Budi"].Attended; a == nil || !*a {
+		t.Errorf("Budi attended %v", fmtBool(a))
+	}
+	if a := got["Siti"].Attended; a == nil || *a {
+		t.Errorf("Siti attended %v, want false once attendance is complete", fmtBool(a))
+	}
+	var cur models.Webinar
+	db.R.First(&cur, w.ID)
+	if cur.AttendanceKnownAt == nil {
+		t.Error("attendance not known after Complete")
+	}
+}
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "unknown"
+	}
+	return map[bool]string{true: "true", false: "false"}[*b]
+}

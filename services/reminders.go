@@ -271,7 +271,7 @@ func (s *Scheduler) SendFollowups(ctx context.Context, webinarID uint) (int, err
 		return 0, notFound(err)
 	}
 	if s.now().Before(w.EndsAt) {
-		return 0, &ConflictError{Code: "not_ended"}
+		return 0, ErrNotEnded
 	}
 	if w.FollowupsSentAt != nil {
 		return 0, &ConflictError{Code: "followups_sent"}
