@@ -30,7 +30,7 @@ type registrationJSON struct {
 }
 
 func registrationToJSON(r *models.Registration) registrationJSON {
-	return registrationJSON{ID: r.ID, WebinarID: r.WebinarID, Status: r.Status, Name: r.Name, Email: r.Email, Phone: r.Phone,
+	return registrationJSON{ID: r.ID, WebinarID: r.WebinarID, Status: r.Status, Name: r.Name, Email: services.ContactEmail(r.Email), Phone: r.Phone,
 		Gender: r.Gender, AgeRange: r.AgeRange, Occupation: r.Occupation, Organisation: r.Organisation, RegencyCode: r.RegencyCode,
 		Answers: services.DecodeAnswers(r.Answers), ChannelID: r.ChannelID, Source: r.Source, CreatedAt: r.CreatedAt.UTC().Format(apiTime)}
 }

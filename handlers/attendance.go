@@ -297,7 +297,7 @@ func (a *App) checkinSearch(c echo.Context) error {
 			return err
 		}
 		for _, r := range list {
-			out = append(out, hit{ID: r.ID, Name: r.Name, Detail: maskEmail(r.Email), CheckedIn: r.CheckedInAt != nil})
+			out = append(out, hit{ID: r.ID, Name: r.Name, Detail: maskEmail(services.ContactEmail(r.Email)), CheckedIn: r.CheckedInAt != nil})
 		}
 	}
 	return c.JSON(http.StatusOK, out)
@@ -416,7 +416,7 @@ func (a *App) apiAttendance(c echo.Context) error {
 	}
 	out := []row{}
 	err = a.regs.Each(c.Request().Context(), services.RegistrationFilter{WebinarID: w.ID, Status: models.RegRegistered}, func(r *models.Registration) error {
-		x := row{RegistrationID: r.ID, Email: r.Email, Minutes: r.AttendedMinutes, Percent: r.AttendedPercent, Attended: r.Attended, Sources: []string{}}
+		x := row{RegistrationID: r.ID, Email: services.ContactEmail(r.Email), Minutes: r.AttendedMinutes, Percent: r.AttendedPercent, Attended: r.Attended, Sources: []string{}}
 		if r.AttendedMinutes > 0 {
 			x.Sources = append(x.Sources, "report")
 		}

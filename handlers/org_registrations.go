@@ -215,7 +215,7 @@ func (a *App) exportRow(l string, r *models.Registration, qs []models.Question, 
 	if r.ChannelID != nil {
 		ch = channels[*r.ChannelID]
 	}
-	row := []string{strconv.FormatUint(uint64(r.ID), 10), a.cat.T(l, "regstatus."+r.Status), r.Name, r.Email, r.Phone,
+	row := []string{strconv.FormatUint(uint64(r.ID), 10), a.cat.T(l, "regstatus."+r.Status), r.Name, services.ContactEmail(r.Email), r.Phone,
 		label("gender.", r.Gender), label("age.", r.AgeRange), label("occupation.", r.Occupation), r.Organisation, prov, regency, ch,
 		r.CreatedAt.In(loc).Format("2006-01-02 15:04"), "", "", ""}
 	if r.Attended != nil {

@@ -54,6 +54,7 @@ func loadViews(tfs, sfs fs.FS) (*views, error) {
 			}
 			return m
 		},
+		"contact": services.ContactEmail,
 		"deref": func(s *string) string {
 			if s == nil {
 				return ""

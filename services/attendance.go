@@ -655,7 +655,7 @@ func (s *Attendance) Decide(ctx context.Context, actor *models.Organizer, webina
 		case "walk-in":
 			email := attendance.NormalizeEmail(p.Email)
 			if email == "" || !ValidEmail(email) {
-				email = fmt.Sprintf("walk-in-%s@invalid", shortCode(10))
+				email = NoEmail()
 			}
 			reg := models.Registration{WebinarID: webinarID, Token: NewToken(), Status: models.RegRegistered, Name: truncateRunes(p.Name, MaxName),
 				Email: email, Answers: "{}", Lang: "id", Source: "walk-in", ConsentAt: now, CreatedAt: now, UpdatedAt: now}

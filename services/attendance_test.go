@@ -391,3 +391,40 @@ func fmtBool(b *bool) string {
 	}
 	return map[bool]string{true: "true", false: "false"}[*b]
 }
+
+// TestWalkInWithoutEmailGetsNoMail: a walk-in whose report row has no
+// email is registered with an address that cannot receive mail; nothing is
+// ever queued to it, and lists show no address.
+func TestWalkInWithoutEmailGetsNoMail(t *testing.T) {
+	ctx := context.Background()
+	db, w, s, _ := groboganEnv(t, aug2(t))
+	report := "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n" +
+		"Tamu Tanpa Surel,,08/02/2021 09:00:00 AM,08/02/2021 12:00:00 PM,180,Yes\n"
+	res, err := s.Import(ctx, &models.Organizer{ID: 1}, w.ID, "m.csv", []byte(report), nil, false, nil)
+	if err != nil || len(res.WalkIns) != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if _, err := s.Decide(ctx, &models.Organizer{ID: 1}, w.ID, res.WalkIns[0].Key, "walk-in", 0); err != nil {
+		t.Fatal(err)
+	}
+	var walk models.Registration
+	if err := db.R.Where("source = ?", "walk-in").First(&walk).Error; err != nil {
+		t.Fatal(err)
+	}
+	if HasEmail(walk.Email) || ContactEmail(walk.Email) != "" {
+		t.Errorf("walk-in address %q counts as an email", walk.Email)
+	}
+	ob := Outbox{Domain: "test"}
+	if _, err := queueFollowups(ctx, db, ob, w.ID, time.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+	if queued, err := ob.Enqueue(db.W, time.Now(), Mail{Kind: KindLinkResend, Key: "x", To: walk.Email, RegistrationID: walk.ID}); err != nil || queued {
+		t.Errorf("single message to the walk-in queued %v %v", queued, err)
+	}
+	var toWalkIn, followups int64
+	db.R.Model(&models.MailMessage{}).Where("registration_id = ?", walk.ID).Count(&toWalkIn)
+	db.R.Model(&models.MailMessage{}).Where("kind IN ?", []string{KindFollowupAttended, KindFollowupAbsent}).Count(&followups)
+	if toWalkIn != 0 || followups != 9 {
+		t.Errorf("%d messages to the walk-in, %d follow-ups (want 0 and 9)", toWalkIn, followups)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -70,9 +71,31 @@ func (o Outbox) args(now time.Time, m Mail) ([]any, error) {
 	return []any{m.Kind, m.Key, o.newMessageID(), m.To, m.Lang, wid, rid, data, models.MailPending, due, now, now}, nil
 }
 
+// noEmailSuffix marks a registration without an email address (a walk-in
+// from a report row that had none): the reserved .invalid domain (RFC 2606)
+// keeps the column unique and non-empty and can never receive mail.
+const noEmailSuffix = "@invalid"
+
+// NoEmail is the address of a registration that has no email.
+func NoEmail() string { return "walk-in-" + shortCode(10) + noEmailSuffix }
+
+// HasEmail tells a real address from NoEmail's.
+func HasEmail(email string) bool { return !strings.HasSuffix(email, noEmailSuffix) }
+
+// ContactEmail is the address to show or export: empty for NoEmail's.
+func ContactEmail(email string) string {
+	if !HasEmail(email) {
+		return ""
+	}
+	return email
+}
+
 // Enqueue inserts m unless a message with its key exists; it reports
-// whether it was new.
+// whether it was new. Nothing is queued to a registration without email.
 func (o Outbox) Enqueue(tx *gorm.DB, now time.Time, m Mail) (bool, error) {
+	if !HasEmail(m.To) {
+		return false, nil
+	}
 	args, err := o.args(now, m)
 	if err != nil {
 		return false, err
@@ -106,7 +129,7 @@ func (o Outbox) EnqueueAll(tx *gorm.DB, now time.Time, f FanOut) (int, error) {
 			announcement_id, data, status, next_attempt_at, created_at, updated_at)
 		SELECT ?, ? || r.id || ?, '<' || lower(hex(randomblob(16))) || '@' || ? || '>', r.email, r.lang, r.webinar_id, r.id,
 			?, ?, ?, ?, ?, ?
-		FROM registrations r WHERE `+f.Where+`
+		FROM registrations r WHERE (`+f.Where+`) AND r.email NOT LIKE '%`+noEmailSuffix+`'
 		ON CONFLICT(idempotency_key) DO NOTHING`, args...)
 	return int(res.RowsAffected), res.Error
 }
