@@ -257,6 +257,8 @@ func (s *Speakers) OpenPhoto(ctx context.Context, personID uint) (*os.File, erro
 func uploadError(field string, err error) error {
 	var te *uploads.TypeError
 	switch {
+	case errors.As(err, &te) && te.Macros:
+		return Invalid(field, "file_macros")
 	case errors.As(err, &te):
 		return Invalid(field, "file_type", te.Detected)
 	case errors.Is(err, uploads.ErrTooLarge):

@@ -1,9 +1,11 @@
 package services
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,6 +205,9 @@ func TestMaterialsUploadVisibilityQuotaAndVersions(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	if _, err := e.sp.AddFile(ctx, e.w.ID, reg, "slides.pptx", bytes.NewReader(macroPPTX(t))); fieldsOf(t, err)["file"] != "file_macros" {
+		t.Errorf("pptx with macros: %v", err)
+	}
 	if _, err := e.sp.AddFile(ctx, e.w.ID, reg, "big.pdf", bytes.NewReader(append([]byte(tinyPDF), make([]byte, 2<<20)...))); !errors.Is(err, ErrFileTooLarge) {
 		t.Errorf("too large: %v", err)
 	}
@@ -352,4 +357,26 @@ func TestMoveSegment(t *testing.T) {
 	if err := e.sp.MoveSegment(ctx, w.ID, 9999, 1); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("unknown block: %v", err)
 	}
+}
+
+// macroPPTX is a presentation with a VBA project, named like a plain one.
+func macroPPTX(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for name, body := range map[string]string{
+		"[Content_Types].xml":  `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"ppt/presentation.xml": `<?xml version="1.0"?><root/>`,
+		"ppt/vbaProject.bin":   "VBA",
+	} {
+		f, err := w.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(f, body)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

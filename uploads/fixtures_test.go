@@ -50,6 +50,12 @@ func pdfFile(t testing.TB) []byte {
 // entry that many bytes longer, stored uncompressed, to push the folder
 // past the 4 KB mimetype reads.
 func ooxmlFile(t testing.TB, folder, mainPart string, pad int) []byte {
+	return ooxmlWith(t, folder, mainPart, pad, "", nil)
+}
+
+// ooxmlWith is ooxmlFile with an extra Override in [Content_Types].xml
+// and extra entries, e.g. a macro-enabled main part or a vbaProject.bin.
+func ooxmlWith(t testing.TB, folder, mainPart string, pad int, override string, extra map[string]string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := zip.NewWriter(&b)
@@ -63,10 +69,13 @@ func ooxmlFile(t testing.TB, folder, mainPart string, pad int) []byte {
 		}
 	}
 	types := `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-		`<Default Extension="xml" ContentType="application/xml"/></Types>` + strings.Repeat(" ", pad)
+		`<Default Extension="xml" ContentType="application/xml"/>` + override + `</Types>` + strings.Repeat(" ", pad)
 	add("[Content_Types].xml", types, zip.Store)
 	add("_rels/.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>`, zip.Deflate)
 	add(folder+mainPart, `<?xml version="1.0"?><root/>`, zip.Deflate)
+	for name, body := range extra {
+		add(name, body, zip.Deflate)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}

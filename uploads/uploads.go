@@ -29,6 +29,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -80,6 +81,9 @@ type TypeError struct {
 	// Detected is the bare media type found in the content, without
 	// parameters, e.g. "text/html".
 	Detected string
+	// Macros is set for an Office file that carries macros (.pptm, .docm,
+	// .xlsm, or a renamed one): code that would run on the reader's machine.
+	Macros bool
 }
 
 func (e *TypeError) Error() string {
@@ -184,11 +188,12 @@ func (s *Store) Save(r io.Reader, max int64, allowed []string) (*Saved, error) {
 		return nil, err
 	}
 	var check func(*os.File, int64) (string, string, error)
-	if ext == "" {
+	if ext == "" || isOOXML(ctype) {
 		// An unsettled zip (see classify): mimetype only looks at the
 		// first 4 KB, where an Office file's folders may not appear yet;
 		// the zip's central directory, at the end, settles it once the
-		// whole file is on disk.
+		// whole file is on disk. An Office file settled early is read
+		// whole too, for macros.
 		check = func(f *os.File, size int64) (string, string, error) {
 			return classifyZip(f, size, allowed)
 		}
@@ -267,10 +272,10 @@ func classify(head []byte, allowed []string) (ctype, ext string, err error) {
 
 // ooxml maps the top folder of an Office Open XML package to its type, as
 // mimetype does for the entries it sees.
-var ooxml = []struct{ dir, ctype, ext string }{
-	{"word/", TypeDOCX, ".docx"},
-	{"ppt/", TypePPTX, ".pptx"},
-	{"xl/", TypeXLSX, ".xlsx"},
+var ooxml = []struct{ dir, ctype, ext, macroType string }{
+	{"word/", TypeDOCX, ".docx", "application/vnd.ms-word.document.macroEnabled.12"},
+	{"ppt/", TypePPTX, ".pptx", "application/vnd.ms-powerpoint.presentation.macroEnabled.12"},
+	{"xl/", TypeXLSX, ".xlsx", "application/vnd.ms-excel.sheet.macroEnabled.12"},
 }
 
 func isOOXML(t string) bool {
@@ -280,26 +285,52 @@ func isOOXML(t string) bool {
 
 // classifyZip tells which Office Open XML type a zip is by its central
 // directory: "[Content_Types].xml" plus a word/, ppt/ or xl/ entry. Anything
-// else is a plain zip, which is refused.
+// else is a plain zip, which is refused, and so is an Office file with
+// macros, whatever its name.
 func classifyZip(f *os.File, size int64, allowed []string) (string, string, error) {
 	zr, err := zip.NewReader(f, size)
 	if err != nil {
 		return "", "", &TypeError{Detected: "application/zip"}
 	}
-	hasTypes := slices.ContainsFunc(zr.File, func(e *zip.File) bool { return e.Name == "[Content_Types].xml" })
-	if hasTypes {
-		for _, e := range zr.File {
-			for _, o := range ooxml {
-				if strings.HasPrefix(e.Name, o.dir) {
-					if !slices.ContainsFunc(allowed, func(a string) bool { return bareType(a) == o.ctype }) {
-						return "", "", &TypeError{Detected: o.ctype}
-					}
-					return o.ctype, o.ext, nil
-				}
+	i := slices.IndexFunc(zr.File, func(e *zip.File) bool { return e.Name == "[Content_Types].xml" })
+	if i < 0 {
+		return "", "", &TypeError{Detected: "application/zip"}
+	}
+	for _, e := range zr.File {
+		for _, o := range ooxml {
+			if !strings.HasPrefix(e.Name, o.dir) {
+				continue
 			}
+			if hasMacros(zr, zr.File[i]) {
+				return "", "", &TypeError{Detected: o.macroType, Macros: true}
+			}
+			if !slices.ContainsFunc(allowed, func(a string) bool { return bareType(a) == o.ctype }) {
+				return "", "", &TypeError{Detected: o.ctype}
+			}
+			return o.ctype, o.ext, nil
 		}
 	}
 	return "", "", &TypeError{Detected: "application/zip"}
+}
+
+// hasMacros tells whether an Office package carries a VBA project: its
+// part list declares a macro-enabled main part or a vbaProject, or it
+// holds a vbaProject.bin. An unreadable part list counts as macros.
+func hasMacros(zr *zip.Reader, types *zip.File) bool {
+	if slices.ContainsFunc(zr.File, func(e *zip.File) bool { return strings.EqualFold(path.Base(e.Name), "vbaProject.bin") }) {
+		return true
+	}
+	rc, err := types.Open()
+	if err != nil {
+		return true
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	if err != nil {
+		return true
+	}
+	s := strings.ToLower(string(b))
+	return strings.Contains(s, "macroenabled") || strings.Contains(s, "vbaproject")
 }
 
 // bareType drops parameters such as "; charset=utf-8".
