@@ -128,6 +128,24 @@ func TestReminderOffsetsInFormAndAPI(t *testing.T) {
 	if r := c.postForm("/organizer/webinars/new", "/organizer/webinars", f); r.status != 422 || !strings.Contains(r.body, `id="reminder_offsets-error"`) {
 		t.Errorf("bad offsets: %d", r.status)
 	}
+	// Presets ticked plus typed ones; one both ticked and typed counts once.
+	f.Set("reminder_offsets", "90m, 60m")
+	f["reminder_preset"] = []string{"72h", "1h"}
+	res = c.postForm("/organizer/webinars/new", "/organizer/webinars", f)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("create with presets: %d %s", res.status, between(res.body, "<form", "</form>"))
+	}
+	var stored string
+	s.db.R.Raw(`SELECT reminder_offsets FROM webinars WHERE title = ? ORDER BY id DESC LIMIT 1`, "Dengan pengingat").Scan(&stored)
+	if stored != `["72h","1h30m","1h"]` {
+		t.Errorf("stored offsets %s", stored)
+	}
+	edit := c.get(res.location + "/edit").body
+	for _, want := range []string{`value="72h" checked`, `value="1h" checked`, `value="24h">`, `id="reminders" value="1h30m"`} {
+		if !strings.Contains(edit, want) {
+			t.Errorf("edit form lacks %s: %s", want, between(edit, `id="reminder-presets"`, "</fieldset>"))
+		}
+	}
 	token := apiToken(t, c)
 	for body, field := range map[string]string{`{"reminder_offsets":["0s"]}`: "reminder_offsets", `{"reminder_offsets":["61*24h"]}`: "reminder_offsets",
 		`{"reminder_offsets":["1500h"]}`: "reminder_offsets", `{"followup_delay_minutes":-5}`: "followup_delay_minutes"} {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,40 @@ type webinarForm struct {
 	Title, Description, Date, Time, Timezone, Duration, Regency string
 	Audience, Platform, JoinURL, Venue, Capacity, ProgrammeID   string
 	Reminders, FollowupDelay                                    string
+	// Presets are the checked reminder presets; Reminders holds the
+	// other offsets, typed.
+	Presets []string
+}
+
+// reminderPresets are the reminder offsets offered as checkboxes.
+var reminderPresets = []string{"168h", "72h", "24h", "3h", "1h", "30m"}
+
+// splitOffsets puts offsets that are presets in the first list, the rest
+// in the second.
+func splitOffsets(offsets []string) (presets, others []string) {
+	for _, o := range offsets {
+		if slices.Contains(reminderPresets, o) {
+			presets = append(presets, o)
+		} else {
+			others = append(others, o)
+		}
+	}
+	return presets, others
+}
+
+// presetBox is one reminder checkbox of the form.
+type presetBox struct {
+	Value, Label string
+	Checked      bool
+}
+
+func presetBoxes(l string, checked []string) []presetBox {
+	out := make([]presetBox, len(reminderPresets))
+	for i, p := range reminderPresets {
+		d, _ := time.ParseDuration(p)
+		out[i] = presetBox{Value: p, Label: i18n.Duration(l, d), Checked: slices.Contains(checked, p)}
+	}
+	return out
 }
 
 func formOf(w *models.Webinar) webinarForm {
@@ -27,8 +62,10 @@ func formOf(w *models.Webinar) webinarForm {
 		Title: w.Title, Description: w.Description, Date: local.Format("2006-01-02"), Time: local.Format("15:04"),
 		Timezone: w.Timezone, Duration: strconv.Itoa(w.DurationMinutes), Regency: w.RegencyCode,
 		Audience: w.Audience, Platform: w.Platform, JoinURL: w.JoinURL, Venue: w.Venue, Capacity: strconv.Itoa(w.Capacity),
-		Reminders: strings.Join(services.FieldsOf(w).ReminderOffsets, ", "), FollowupDelay: strconv.Itoa(w.FollowupDelayMinutes),
+		FollowupDelay: strconv.Itoa(w.FollowupDelayMinutes),
 	}
+	presets, others := splitOffsets(services.FieldsOf(w).ReminderOffsets)
+	f.Presets, f.Reminders = presets, strings.Join(others, ", ")
 	if w.ProgrammeID != nil {
 		f.ProgrammeID = strconv.FormatUint(uint64(*w.ProgrammeID), 10)
 	}
@@ -41,7 +78,7 @@ func bindWebinarForm(c echo.Context) webinarForm {
 		Title: v("title"), Description: v("description"), Date: v("date"), Time: v("time"), Timezone: v("timezone"),
 		Duration: v("duration_minutes"), Regency: v("regency_code"), Audience: v("audience"), Platform: v("platform"),
 		JoinURL: v("join_url"), Venue: v("venue"), Capacity: v("capacity"), ProgrammeID: v("programme_id"),
-		Reminders: v("reminder_offsets"), FollowupDelay: v("followup_delay_minutes"),
+		Reminders: v("reminder_offsets"), FollowupDelay: v("followup_delay_minutes"), Presets: c.Request().Form["reminder_preset"],
 	}
 }
 
@@ -73,8 +110,19 @@ func (f webinarForm) fields() services.WebinarFields {
 		pid := uint(id)
 		out.ProgrammeID = &pid
 	}
-	out.ReminderOffsets = []string{}
+	// Checked presets, then the typed offsets; one typed as well as
+	// checked counts once.
+	out.ReminderOffsets = append([]string{}, f.Presets...)
+	checked := map[time.Duration]bool{}
+	for _, p := range f.Presets {
+		if d, err := time.ParseDuration(p); err == nil {
+			checked[d] = true
+		}
+	}
 	for _, part := range strings.FieldsFunc(f.Reminders, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if d, err := time.ParseDuration(part); err == nil && checked[d] {
+			continue
+		}
 		out.ReminderOffsets = append(out.ReminderOffsets, part)
 	}
 	switch n, err := strconv.Atoi(f.FollowupDelay); {
@@ -127,7 +175,7 @@ func (a *App) renderWebinarForm(c echo.Context, status int, w *models.Webinar, f
 	if w != nil {
 		title = a.cat.T(lang(c), "webinar.edit")
 	}
-	p := a.page(c, title, map[string]any{"W": w, "Programmes": progs})
+	p := a.page(c, title, map[string]any{"W": w, "Programmes": progs, "ReminderPresets": presetBoxes(lang(c), f.Presets)})
 	p.Form, p.Errors = f, errs
 	return a.render(c, status, "organizer/webinar_form", p)
 }
@@ -135,7 +183,7 @@ func (a *App) renderWebinarForm(c echo.Context, status int, w *models.Webinar, f
 func (a *App) newWebinar(c echo.Context) error {
 	start := a.now().In(models.Location(regions.WIB.Name)).Add(7 * 24 * time.Hour)
 	f := webinarForm{Date: start.Format("2006-01-02"), Time: "09:00", Timezone: regions.WIB.Name, Duration: "120",
-		Audience: "general", Platform: "zoom", Capacity: "300", Reminders: strings.Join(services.DefaultReminderOffsets, ", "),
+		Audience: "general", Platform: "zoom", Capacity: "300", Presets: services.DefaultReminderOffsets,
 		FollowupDelay: strconv.Itoa(services.DefaultFollowupDelay)}
 	return a.renderWebinarForm(c, http.StatusOK, nil, f, nil)
 }
