@@ -395,6 +395,26 @@ const (
 // public sees public ones, registrants also theirs, once available;
 // organizers see everything.
 func (s *Speakers) Materials(ctx context.Context, webinarID uint, viewer Viewer) ([]models.Material, error) {
+	var out []models.Material
+	err := s.visible(ctx, webinarID, viewer).Order("lineup_entry_id, id").Find(&out).Error
+	return out, wrap("materials", err)
+}
+
+// Material loads one current material if the viewer may see it.
+func (s *Speakers) Material(ctx context.Context, webinarID, id uint, viewer Viewer) (*models.Material, error) {
+	var m models.Material
+	err := s.visible(ctx, webinarID, viewer).Where("id = ?", id).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, models.ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap("material", err)
+	}
+	return &m, nil
+}
+
+// visible selects a webinar's current materials the viewer may see.
+func (s *Speakers) visible(ctx context.Context, webinarID uint, viewer Viewer) *gorm.DB {
 	q := s.db.R.WithContext(ctx).Where("webinar_id = ? AND deleted_at IS NULL AND superseded_at IS NULL", webinarID)
 	switch viewer {
 	case ViewerPublic:
@@ -402,23 +422,7 @@ func (s *Speakers) Materials(ctx context.Context, webinarID uint, viewer Viewer)
 	case ViewerRegistrant:
 		q = q.Where("visibility IN ? AND (available_from IS NULL OR available_from <= ?)", []string{models.VisiblePublic, models.VisibleRegistrants}, s.now())
 	}
-	var out []models.Material
-	err := q.Order("lineup_entry_id, id").Find(&out).Error
-	return out, wrap("materials", err)
-}
-
-// Material loads one current material if the viewer may see it.
-func (s *Speakers) Material(ctx context.Context, webinarID, id uint, viewer Viewer) (*models.Material, error) {
-	list, err := s.Materials(ctx, webinarID, viewer)
-	if err != nil {
-		return nil, err
-	}
-	for i := range list {
-		if list[i].ID == id {
-			return &list[i], nil
-		}
-	}
-	return nil, models.ErrNotFound
+	return q
 }
 
 // OpenFile opens a file material's stored bytes.
