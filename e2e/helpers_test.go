@@ -188,7 +188,10 @@ type browser struct {
 	shots *int
 }
 
-func newBrowser(t *testing.T, execPath, base string) *browser {
+// newBrowser starts a headless browser on the app. flags go after the
+// usual launch options, for a test that needs a browser set up otherwise,
+// such as one with a fake camera.
+func newBrowser(t *testing.T, execPath, base string, flags ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	shotDir := os.Getenv("SINAU_ARTIFACTS")
 	if shotDir == "" {
@@ -214,6 +217,7 @@ func newBrowser(t *testing.T, execPath, base string) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, flags...)
 	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), browserBudget)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
