@@ -137,9 +137,6 @@ func NewStore(dir string) (*Store, error) {
 	return s, nil
 }
 
-// Dir returns the directory the Store writes to.
-func (s *Store) Dir() string { return s.dir }
-
 // sweep removes temporary files last modified before cutoff. It is best
 // effort: a failure only leaves a stale file for the next start.
 func (s *Store) sweep(cutoff time.Time) {

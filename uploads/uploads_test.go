@@ -31,7 +31,7 @@ func newStore(t *testing.T) *Store {
 // a leftover temporary file cannot go unnoticed.
 func dirNames(t *testing.T, s *Store) []string {
 	t.Helper()
-	entries, err := os.ReadDir(s.Dir())
+	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestOpenRemoveKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A file next to the store that a traversal would reach.
-	secret := filepath.Join(filepath.Dir(s.Dir()), "secret.txt")
+	secret := filepath.Join(filepath.Dir(s.dir), "secret.txt")
 	if err := os.WriteFile(secret, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +366,7 @@ func TestNewStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		info, err := os.Stat(s.Dir())
+		info, err := os.Stat(s.dir)
 		if err != nil || !info.IsDir() {
 			t.Fatalf("Stat: %v", err)
 		}
