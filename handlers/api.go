@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -272,27 +273,31 @@ func parseAPITime(field, s string) (*time.Time, error) {
 	return nil, services.Invalid(field, "datetime")
 }
 
+// pageParams reads the page (default 1) and per_page (default def) of a
+// list request.
+func pageParams(q url.Values, def int) (page, perPage int, err error) {
+	page, perPage = 1, def
+	if s := q.Get("page"); s != "" {
+		if page, err = strconv.Atoi(s); err != nil || page < 1 {
+			return 0, 0, services.Invalid("page", "positive")
+		}
+	}
+	if s := q.Get("per_page"); s != "" {
+		if perPage, err = strconv.Atoi(s); err != nil || perPage < 1 || perPage > services.MaxPerPage {
+			return 0, 0, services.Invalid("per_page", "range", 1, services.MaxPerPage)
+		}
+	}
+	return page, perPage, nil
+}
+
 func (a *App) apiListWebinars(c echo.Context) error {
 	q := c.QueryParams()
-	page := 1
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return services.Invalid("page", "positive")
-		}
-		page = n
-	}
-	perPage := 0
-	if s := q.Get("per_page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > services.MaxPerPage {
-			return services.Invalid("per_page", "range", 1, services.MaxPerPage)
-		}
-		perPage = n
+	page, perPage, err := pageParams(q, 0)
+	if err != nil {
+		return err
 	}
 	f := services.WebinarFilter{Pillar: q.Get("pillar"), RegencyCode: q.Get("regency"), ProvinceCode: q.Get("province"),
 		Query: q.Get("q"), Page: page, PerPage: perPage}
-	var err error
 	if f.From, err = parseAPITime("from", q.Get("from")); err != nil {
 		return err
 	}

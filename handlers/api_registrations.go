@@ -82,17 +82,9 @@ func (a *App) apiListRegistrations(c echo.Context) error {
 		return err
 	}
 	q := c.QueryParams()
-	page := 1
-	if s := q.Get("page"); s != "" {
-		if page, err = strconv.Atoi(s); err != nil || page < 1 {
-			return services.Invalid("page", "positive")
-		}
-	}
-	perPage := 50
-	if s := q.Get("per_page"); s != "" {
-		if perPage, err = strconv.Atoi(s); err != nil || perPage < 1 || perPage > services.MaxPerPage {
-			return services.Invalid("per_page", "range", 1, services.MaxPerPage)
-		}
+	page, perPage, err := pageParams(q, 50)
+	if err != nil {
+		return err
 	}
 	f := services.RegistrationFilter{WebinarID: w.ID, Status: q.Get("status"), Query: q.Get("q"), RegencyCode: q.Get("regency"), Page: page, PerPage: perPage}
 	if s := q.Get("channel"); s != "" {
