@@ -21,11 +21,7 @@ import (
 func readUpload(c echo.Context) (string, []byte, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-			return "", nil, he
-		}
-		if strings.Contains(err.Error(), "request body too large") {
+		if bodyTooLarge(err) {
 			return "", nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
 		return "", nil, services.Invalid("file", "required")

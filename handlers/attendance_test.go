@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -372,5 +373,22 @@ func TestCompleteAttendanceThroughPageAndAPI(t *testing.T) {
 	}
 	if r := c.json("POST", "/api/v1/webinars/1/attendance/complete", token, ""); r.status != http.StatusOK || !strings.Contains(r.body, `"attended":`) {
 		t.Errorf("API after the end: %d %s", r.status, r.body)
+	}
+}
+
+// TestChunkedUploadOverTheLimit: a body sent without a length passes the
+// Content-Length check and fails while the form is read; the answer is
+// still 413, not "file required".
+func TestChunkedUploadOverTheLimit(t *testing.T) {
+	s := newTestServer(t, map[string]string{"SINAU_UPLOAD_MAX_MB": "1"})
+	c := s.client(t)
+	c.loginDemo()
+	token := apiToken(t, c)
+	for _, path := range []string{"/api/v1/webinars/1/attendance/reports", "/api/v1/webinars/1/materials"} {
+		body, ct := multipartBody(t, map[string]string{"visibility": "public"}, "big.csv", bytes.Repeat([]byte("a,b\n"), 800_000))
+		r := c.do("POST", path, io.NopCloser(body), map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+		if e := decode[errorBody](t, r); r.status != http.StatusRequestEntityTooLarge || e.Error.Code != "too_large" {
+			t.Errorf("%s, 3.2 MB chunked with a 1 MB limit: %d %s", path, r.status, r.body)
+		}
 	}
 }

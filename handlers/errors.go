@@ -156,6 +156,15 @@ func (a *App) conflictBack(c echo.Context, err error, path string) error {
 	return err
 }
 
+// bodyTooLarge tells whether reading a request's form failed on the body
+// limit, Echo's (an HTTP 413 error) or net/http's: a body sent without a
+// Content-Length passes the up-front check and fails here.
+func bodyTooLarge(err error) bool {
+	var he *echo.HTTPError
+	var mbe *http.MaxBytesError
+	return (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) || errors.As(err, &mbe)
+}
+
 // texts translates messages a service made without knowing the language.
 func (a *App) texts(l string, ms []i18n.Msg) []string {
 	out := make([]string, len(ms))

@@ -60,7 +60,7 @@ func (a *App) addMaterial(c echo.Context, w *models.Webinar, in services.Materia
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		if strings.Contains(err.Error(), "too large") {
+		if bodyTooLarge(err) {
 			return nil, services.ErrFileTooLarge
 		}
 		return nil, services.Invalid("file", "required")
