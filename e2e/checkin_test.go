@@ -123,14 +123,7 @@ func TestDoorCheckinCamera(t *testing.T) {
 	// webinar's page, which links to it because the webinar has a venue.
 	door := b.fresh()
 	door.phone()
-	door.open("open the login page", "/login", http.StatusOK)
-	door.waitVisible("login form", "#email")
-	door.do("type the demo credentials",
-		chromedp.SendKeys(chromedp.CSS("#email"), services.DemoEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), services.DemoPassword),
-	)
-	door.follow("log in", "#login-submit", http.StatusOK)
-	door.equal("page after login", door.path(), "/organizer")
+	door.loginDemo()
 	checkinPath := fmt.Sprintf("/organizer/webinars/%d/checkin", venue.ID)
 	door.open("open the webinar", fmt.Sprintf("/organizer/webinars/%d", venue.ID), http.StatusOK)
 	door.follow("open the check-in page", `a[href="`+checkinPath+`"]`, http.StatusOK)

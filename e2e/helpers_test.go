@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -26,6 +27,7 @@ import (
 	"sinau/i18n"
 	"sinau/mailer"
 	"sinau/models"
+	"sinau/services"
 )
 
 // Helpers shared by the browser tests: the app on a loopback port, and a
@@ -511,4 +513,17 @@ func (b *browser) noHorizontalOverflow(what string) {
 		b.t.Errorf("%s: the page is %d px wide on a %d px phone (clientWidth %d, innerWidth %d); sticking out: %s",
 			what, o.ScrollWidth, phoneWidth, o.ClientWidth, o.InnerWidth, strings.Join(o.Culprits, ", "))
 	}
+}
+
+// loginDemo logs in as the demo organizer through the login form.
+func (b *browser) loginDemo() {
+	b.t.Helper()
+	b.open("open the login page", "/login", http.StatusOK)
+	b.waitVisible("login form", "#email")
+	b.do("type the demo credentials",
+		chromedp.SendKeys(chromedp.CSS("#email"), services.DemoEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), services.DemoPassword),
+	)
+	b.follow("log in", "#login-submit", http.StatusOK)
+	b.equal("page after login", b.path(), "/organizer")
 }

@@ -120,14 +120,7 @@ func TestSpeakerJourney(t *testing.T) {
 	// 1. The organizer logs in and adds a speaker with an email.
 	b := newBrowser(t, chromium, srv.url)
 	b.prefix = "speaker"
-	b.open("open the login page", "/login", http.StatusOK)
-	b.waitVisible("login form", "#email")
-	b.do("type the demo credentials",
-		chromedp.SendKeys(chromedp.CSS("#email"), services.DemoEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), services.DemoPassword),
-	)
-	b.follow("log in", "#login-submit", http.StatusOK)
-	b.equal("page after login", b.path(), "/organizer")
+	b.loginDemo()
 	showPath := fmt.Sprintf("/organizer/webinars/%d", demo.ID)
 	b.open("open the demo webinar", showPath, http.StatusOK)
 	b.waitVisible("webinar page", "#webinar-status")
