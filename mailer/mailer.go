@@ -58,7 +58,6 @@ type Mailer struct {
 	limiter  *rate.Limiter
 	wake     chan struct{}
 	failures atomic.Int64 // consecutive failed attempts, all workers
-	outcome  *sql.Stmt    // records a message's outcome; prepared by Run
 }
 
 // New checks the templates and builds a mailer.
@@ -131,19 +130,20 @@ func (m *Mailer) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Prepared once: every message sent ends with this statement. data is
-	// rewritten only when given (see finish).
-	if m.outcome, err = sqlDB.PrepareContext(ctx, `UPDATE mail_messages
-		SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ?, data = COALESCE(?, data) WHERE id = ?`); err != nil {
+	// Prepared once per run: every message sent ends with this statement.
+	// data is rewritten only when given (see finish).
+	outcome, err := sqlDB.PrepareContext(ctx, `UPDATE mail_messages
+		SET status = ?, last_error = ?, subject = ?, sent_at = ?, updated_at = ?, data = COALESCE(?, data) WHERE id = ?`)
+	if err != nil {
 		return err
 	}
-	defer m.outcome.Close()
+	defer outcome.Close()
 	var wg sync.WaitGroup
 	for i := 0; i < m.cfg.Workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m.work(ctx)
+			m.work(ctx, outcome)
 		}()
 	}
 	wg.Wait()
@@ -189,9 +189,10 @@ func (m *Mailer) claim(ctx context.Context, n int) ([]models.MailMessage, error)
 }
 
 type worker struct {
-	m      *Mailer
-	dialer *gomail.Dialer
-	conn   gomail.SendCloser
+	m       *Mailer
+	dialer  *gomail.Dialer
+	conn    gomail.SendCloser
+	outcome *sql.Stmt // records a message's outcome
 }
 
 func (m *Mailer) dialer() *gomail.Dialer {
@@ -219,8 +220,8 @@ func (m *Mailer) dialer() *gomail.Dialer {
 	return d
 }
 
-func (m *Mailer) work(ctx context.Context) {
-	w := &worker{m: m, dialer: m.dialer()}
+func (m *Mailer) work(ctx context.Context, outcome *sql.Stmt) {
+	w := &worker{m: m, dialer: m.dialer(), outcome: outcome}
 	defer w.close()
 	idle := time.NewTimer(0)
 	defer idle.Stop()
@@ -316,7 +317,7 @@ func (w *worker) close() {
 func (w *worker) deliver(ctx context.Context, p prepared) {
 	m, msg, r, err := w.m, p.msg, p.r, p.err
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		m.finish(msg, models.MailFailed, "render: "+err.Error(), "")
+		w.finish(msg, models.MailFailed, "render: "+err.Error(), "")
 		return
 	}
 	if err != nil {
@@ -333,13 +334,13 @@ func (w *worker) deliver(ctx context.Context, p prepared) {
 	switch {
 	case err == nil:
 		m.failures.Store(0)
-		m.finish(msg, models.MailSent, "", r.Subject)
+		w.finish(msg, models.MailSent, "", r.Subject)
 	case permanent(err):
 		// The server refused this one message; the server itself works.
-		m.finish(msg, models.MailFailed, err.Error(), r.Subject)
+		w.finish(msg, models.MailFailed, err.Error(), r.Subject)
 	default:
 		if msg.Attempts >= m.cfg.MaxAttempts {
-			m.finish(msg, models.MailFailed, err.Error(), r.Subject)
+			w.finish(msg, models.MailFailed, err.Error(), r.Subject)
 		} else {
 			m.retry(msg, err)
 		}
@@ -415,7 +416,8 @@ func permanent(err error) bool {
 	return errors.As(err, &te) && te.Code >= 500
 }
 
-func (m *Mailer) finish(msg *models.MailMessage, status, lastErr, subject string) {
+func (w *worker) finish(msg *models.MailMessage, status, lastErr, subject string) {
+	m := w.m
 	now := m.cfg.Now()
 	var sentAt any
 	if status == models.MailSent {
@@ -427,7 +429,7 @@ func (m *Mailer) finish(msg *models.MailMessage, status, lastErr, subject string
 	if status == models.MailSent && (msg.Kind == services.KindInvitation || msg.Kind == services.KindSpeakerReminder) {
 		data = "{}"
 	}
-	if _, err := m.outcome.Exec(status, truncate(lastErr, 500), subject, sentAt, now, data, msg.ID); err != nil {
+	if _, err := w.outcome.Exec(status, truncate(lastErr, 500), subject, sentAt, now, data, msg.ID); err != nil {
 		m.cfg.Logger.Error("record mail outcome", "id", msg.ID, "error", err)
 	}
 	if status == models.MailFailed {

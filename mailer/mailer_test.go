@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
 
 	"sinau/i18n"
 	"sinau/models"
@@ -452,5 +454,46 @@ func TestTicketQRInMailForVenues(t *testing.T) {
 	out, err := exec.Command(zbar, "--raw", "-q", file).Output()
 	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("SINAU1.%d.sig", reg.ID) {
 		t.Errorf("QR reads %q (%v)", out, err)
+	}
+}
+
+// TestBatchSnapshot: the messages of one claimed batch share one read of
+// their registrations and webinar, and that read is forgotten once it is
+// older than snapshotTTL; a registration gone since the claim fails its
+// message only.
+func TestBatchSnapshot(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, 0)
+	e.register(t, 3)
+	m := e.mailer(t, nil)
+	var msgs []models.MailMessage
+	if err := e.db.R.Order("id").Find(&msgs).Error; err != nil || len(msgs) != 3 {
+		t.Fatalf("outbox: %d messages, %v", len(msgs), err)
+	}
+	snap := newSnapshot()
+	if err := m.r.preload(ctx, snap, msgs); err != nil || len(snap.regs) != 3 {
+		t.Fatalf("preload: %d registrations, %v", len(snap.regs), err)
+	}
+	first, err := m.r.render(ctx, snap, &msgs[0])
+	if err != nil || !strings.Contains(first.Text, "Literasi digital Grobogan") {
+		t.Fatalf("first message: %v", err)
+	}
+	// Within the batch the webinar is the one read for the first message.
+	e.db.W.Exec(`UPDATE webinars SET title = 'Judul baru' WHERE id = ?`, e.w.ID)
+	e.db.W.Exec(`DELETE FROM registrations WHERE id = ?`, *msgs[2].RegistrationID)
+	name := snap.regs[*msgs[1].RegistrationID].Name
+	second, err := m.r.render(ctx, snap, &msgs[1])
+	if err != nil || !strings.Contains(second.Text, "Literasi digital Grobogan") || !strings.Contains(second.Text, name) {
+		t.Errorf("second message of the batch: %v\n%s", err, second.Text)
+	}
+	// Once the snapshot is old, rows are read again: the new title, and
+	// the deleted registration is gone.
+	snap.at = snap.at.Add(-2 * snapshotTTL)
+	if _, err := m.r.render(ctx, snap, &msgs[2]); !errors.Is(err, gorm.ErrRecordNotFound) {
+		t.Errorf("message of a deleted registration: %v", err)
+	}
+	again, err := m.r.render(ctx, snap, &msgs[0])
+	if err != nil || !strings.Contains(again.Text, "Judul baru") {
+		t.Errorf("after the snapshot expired: %v\n%s", err, again.Text)
 	}
 }

@@ -59,13 +59,19 @@ type renderer struct {
 // snapshot holds the rows that the messages of one claimed batch share, read
 // once: a batch of reminders reads its registrations in one query and its
 // webinar once, and an announcement's Markdown is rendered once, not once
-// per recipient. A batch is rendered within a second of its claim; a fresh
-// one (Render) reads everything anew.
+// per recipient. What it holds is forgotten once it is older than
+// snapshotTTL, so a slow server or a send rate cannot make the end of a
+// batch go out with a webinar as it was minutes ago.
 type snapshot struct {
+	at            time.Time
 	regs          map[uint]*models.Registration
 	webinars      map[uint]*models.Webinar
 	announcements map[uint]*announcement
 }
+
+// snapshotTTL is how long a snapshot's rows are used: about the time a
+// worker takes for a batch at full speed.
+const snapshotTTL = time.Second
 
 // announcement is an announcement's subject and rendered body.
 type announcement struct {
@@ -74,7 +80,21 @@ type announcement struct {
 }
 
 func newSnapshot() *snapshot {
-	return &snapshot{regs: map[uint]*models.Registration{}, webinars: map[uint]*models.Webinar{}, announcements: map[uint]*announcement{}}
+	snap := &snapshot{}
+	snap.reset()
+	return snap
+}
+
+func (snap *snapshot) reset() {
+	snap.at = time.Now()
+	snap.regs, snap.webinars, snap.announcements = map[uint]*models.Registration{}, map[uint]*models.Webinar{}, map[uint]*announcement{}
+}
+
+// fresh forgets what the snapshot holds once it is too old.
+func (snap *snapshot) fresh() {
+	if time.Since(snap.at) > snapshotTTL {
+		snap.reset()
+	}
 }
 
 // registrationColumns are the few columns a message needs, read with plain
@@ -266,6 +286,7 @@ func (r *renderer) Render(ctx context.Context, m *models.MailMessage) (*Rendered
 
 // render builds a message of a batch.
 func (r *renderer) render(ctx context.Context, snap *snapshot, m *models.MailMessage) (*Rendered, error) {
+	snap.fresh()
 	d := &emailData{Lang: m.Lang, cat: r.cat, Footer: "mail.footer"}
 	if !i18n.IsSupported(d.Lang) {
 		d.Lang = i18n.ID
