@@ -85,7 +85,7 @@ func ooxmlWith(t testing.TB, folder, mainPart string, pad int, override string, 
 // odpFile builds an OpenDocument presentation: the spec requires a first,
 // uncompressed entry "mimetype" holding the type, which is all mimetype
 // (and LibreOffice's own sniffing) checks.
-func odpFile(t testing.TB) []byte {
+func odpFile(t testing.TB, extra ...string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := zip.NewWriter(&b)
@@ -99,6 +99,12 @@ func odpFile(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	io.WriteString(f, `<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>`)
+	for _, name := range extra {
+		if f, err = w.Create(name); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(f, "<script/>")
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}

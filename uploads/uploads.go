@@ -81,8 +81,9 @@ type TypeError struct {
 	// Detected is the bare media type found in the content, without
 	// parameters, e.g. "text/html".
 	Detected string
-	// Macros is set for an Office file that carries macros (.pptm, .docm,
-	// .xlsm, or a renamed one): code that would run on the reader's machine.
+	// Macros is set for an Office or OpenDocument file that carries
+	// macros (.pptm, .docm, .xlsm, or a renamed one; an .odp with Basic or
+	// scripts): code that would run on the reader's machine.
 	Macros bool
 }
 
@@ -185,7 +186,8 @@ func (s *Store) Save(r io.Reader, max int64, allowed []string) (*Saved, error) {
 		return nil, err
 	}
 	var check func(*os.File, int64) (string, string, error)
-	if ext == "" || isOOXML(ctype) {
+	switch {
+	case ext == "" || isOOXML(ctype):
 		// An unsettled zip (see classify): mimetype only looks at the
 		// first 4 KB, where an Office file's folders may not appear yet;
 		// the zip's central directory, at the end, settles it once the
@@ -193,6 +195,10 @@ func (s *Store) Save(r io.Reader, max int64, allowed []string) (*Saved, error) {
 		// whole too, for macros.
 		check = func(f *os.File, size int64) (string, string, error) {
 			return classifyZip(f, size, allowed)
+		}
+	case ctype == TypeODP:
+		check = func(f *os.File, size int64) (string, string, error) {
+			return ctype, ext, odfMacros(f, size)
 		}
 	}
 	return s.write(io.MultiReader(bytes.NewReader(head), sourceReader{r}), max, ctype, ext, check)
@@ -310,6 +316,22 @@ func classifyZip(f *os.File, size int64, allowed []string) (string, string, erro
 	return "", "", &TypeError{Detected: "application/zip"}
 }
 
+// odfMacros refuses an OpenDocument file that carries macros or scripts:
+// LibreOffice keeps Basic modules under Basic/ and other scripts under
+// Scripts/.
+func odfMacros(f *os.File, size int64) error {
+	zr, err := zip.NewReader(f, size)
+	if err != nil {
+		return &TypeError{Detected: "application/zip"}
+	}
+	for _, e := range zr.File {
+		if strings.HasPrefix(e.Name, "Basic/") || strings.HasPrefix(e.Name, "Scripts/") {
+			return &TypeError{Detected: TypeODP, Macros: true}
+		}
+	}
+	return nil
+}
+
 // hasMacros tells whether an Office package carries a VBA project: its
 // part list declares a macro-enabled main part or a vbaProject, or it
 // holds a vbaProject.bin. An unreadable part list counts as macros.
@@ -327,7 +349,7 @@ func hasMacros(zr *zip.Reader, types *zip.File) bool {
 		return true
 	}
 	s := strings.ToLower(string(b))
-	return strings.Contains(s, "macroenabled") || strings.Contains(s, "vbaproject")
+	return strings.Contains(s, "macroenabled") || strings.Contains(s, "vbaproject") || strings.Contains(s, "macrosheet")
 }
 
 // bareType drops parameters such as "; charset=utf-8".

@@ -124,6 +124,11 @@ func TestSave(t *testing.T) {
 		{name: "xlsm past 4 KB", data: ooxmlWith(t, "xl/", "workbook.xml", 5000,
 			`<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>`, nil),
 			refused: "application/vnd.ms-excel.sheet.macroEnabled.12"},
+		{name: "odp with a Basic macro", data: odpFile(t, "Basic/Standard/Module1.xml"), refused: TypeODP},
+		{name: "odp with a Python script", data: odpFile(t, "Scripts/python/run.py"), refused: TypeODP},
+		{name: "xlsx with an Excel 4.0 macro sheet", data: ooxmlWith(t, "xl/", "workbook.xml", 0,
+			`<Override PartName="/xl/macrosheets/sheet1.xml" ContentType="application/vnd.ms-excel.macrosheet+xml"/>`, nil),
+			refused: "application/vnd.ms-excel.sheet.macroEnabled.12"},
 		{name: "html even when a caller allows it", data: []byte(htmlPage), allowed: []string{"text/html"}, refused: "text/html"},
 		{name: "svg even when a caller allows it", data: []byte(svgImage), allowed: []string{"image/svg+xml"}, refused: "image/svg+xml"},
 	}
