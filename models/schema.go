@@ -329,4 +329,19 @@ var Migrations = []Migration{
 			created_at DATETIME NOT NULL)`,
 		`CREATE INDEX runsheet_segments_webinar ON runsheet_segments(webinar_id, position)`,
 	}},
+	// Versions before this one made a webinar's attendance "known" on any
+	// recompute (a code entered during the session, an option, an
+	// override) and marked everyone without evidence absent. Where no
+	// report was imported and the follow-ups have not gone out, that is
+	// undone: such people are unknown again, and the follow-ups wait for a
+	// report or the organizer's "attendance complete".
+	{ID: "0007_attendance_known", Statements: []string{
+		`UPDATE registrations SET attended = NULL
+			WHERE attended = 0 AND attendance_override IS NULL AND checked_in_at IS NULL
+			AND webinar_id IN (SELECT id FROM webinars WHERE attendance_known_at IS NOT NULL AND followups_sent_at IS NULL
+				AND id NOT IN (SELECT webinar_id FROM attendance_reports))`,
+		`UPDATE webinars SET attendance_known_at = NULL
+			WHERE attendance_known_at IS NOT NULL AND followups_sent_at IS NULL
+			AND id NOT IN (SELECT webinar_id FROM attendance_reports)`,
+	}},
 }

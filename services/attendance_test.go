@@ -428,3 +428,39 @@ func TestWalkInWithoutEmailGetsNoMail(t *testing.T) {
 		t.Errorf("%d messages to the walk-in, %d follow-ups (want 0 and 9)", toWalkIn, followups)
 	}
 }
+
+// TestMigrationUndoesEarlyKnownAttendance: a database from a version that
+// made attendance known on a code entry gets it undone where no report was
+// imported and no follow-up went out.
+func TestMigrationUndoesEarlyKnownAttendance(t *testing.T) {
+	db, w, _, ids := groboganEnv(t, aug2(t))
+	now := time.Now()
+	// As the earlier version left it: known, Siti entered the code (absent
+	// because codes did not count), Budi checked in, Dewi overridden absent,
+	// the rest absent.
+	db.W.Exec(`UPDATE webinars SET attendance_known_at = ? WHERE id = ?`, now, w.ID)
+	db.W.Exec(`UPDATE registrations SET attended = 0 WHERE webinar_id = ?`, w.ID)
+	db.W.Exec(`UPDATE registrations SET attended = 1, checked_in_at = ? WHERE id = ?`, now, ids["Budi"])
+	db.W.Exec(`UPDATE registrations SET code_entered_at = ? WHERE id = ?`, now, ids["Siti"])
+	db.W.Exec(`UPDATE registrations SET attendance_override = 'absent' WHERE id = ?`, ids["Dewi"])
+	m := models.Migrations[len(models.Migrations)-1]
+	if m.ID != "0007_attendance_known" {
+		t.Fatalf("last migration is %s", m.ID)
+	}
+	for _, st := range m.Statements {
+		if err := db.W.Exec(st).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cur models.Webinar
+	db.R.First(&cur, w.ID)
+	if cur.AttendanceKnownAt != nil {
+		t.Error("attendance still known")
+	}
+	got := attendanceOf(t, db, ids)
+	for name, want := range map[string]*bool{"Siti": nil, "Joko": nil, "Budi": ptrTo(true), "Dewi": ptrTo(false)} {
+		if a := got[name].Attended; !sameBool(a, want) {
+			t.Errorf("%s attended %s, want %s", name, fmtBool(a), fmtBool(want))
+		}
+	}
+}
