@@ -20,6 +20,9 @@ func TestAnnouncementComposeTestAndSend(t *testing.T) {
 	c := s.client(t)
 	c.loginDemo()
 	page := "/organizer/webinars/1/announcements"
+	if !strings.Contains(c.get(page).body, `id="attendance-unknown"`) {
+		t.Error("no note that the attended and absent audiences wait for attendance")
+	}
 	bad := c.postForm(page, page, url.Values{"subject": {""}, "body": {"Klik <script>alert(1)</script>"}, "audience": {"registered"}})
 	if bad.status != 422 || !strings.Contains(bad.body, `id="subject-error"`) || !strings.Contains(bad.body, `id="body-error"`) {
 		t.Fatalf("bad announcement: %d", bad.status)
