@@ -59,7 +59,7 @@ var settings = []setting{
 	{"SINAU_ADMIN_EMAIL", "admin-email", "", "email of the first admin, created at start when no organizer exists"},
 	{"SINAU_ADMIN_PASSWORD", "admin-password", "", "password of that first admin (at least 10 characters)"},
 	{"SINAU_REGISTER_RATE", "register-rate", "20", "registrations per minute per client IP; 0 turns the limit off"},
-	{"SINAU_MAIL_WORKERS", "mail-workers", "8", "number of concurrent SMTP connections sending mail"},
+	{"SINAU_MAIL_WORKERS", "mail-workers", "10", "number of concurrent SMTP connections sending mail"},
 	{"SINAU_MAIL_RATE", "mail-rate", "0", "messages per second across all senders; 0 means no limit"},
 	{"SINAU_MAIL_HOURLY_CAP", "mail-hourly-cap", "0", "most messages sent in any hour, for providers that limit; 0 means no cap"},
 	{"SINAU_SCHEDULER_INTERVAL", "scheduler-interval", "10s", "how often due reminders and other scheduled work are looked for"},

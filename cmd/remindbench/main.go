@@ -50,7 +50,7 @@ func main() {
 
 func run() error {
 	n := flag.Int("n", 10000, "registrants, one reminder each")
-	workers := flag.Int("workers", 8, "mail workers (SMTP connections); 8 is the app's default")
+	workers := flag.Int("workers", 10, "mail workers (SMTP connections); 10 is the app's default")
 	smtpAddr := flag.String("smtp", "127.0.0.1:1025", "SMTP server host:port (loopback only)")
 	api := flag.String("mailpit", "http://127.0.0.1:8025", "mailpit's HTTP API, to count what arrived")
 	source := flag.String("smtp-source", "/usr/sbin/smtp-source", "postfix's smtp-source, for the server's ceiling; empty to skip")
