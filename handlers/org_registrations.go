@@ -132,19 +132,7 @@ func (a *App) registrant(c echo.Context) error {
 	}
 	var qas []qa
 	for _, q := range form.Questions {
-		v := answers[strconv.FormatUint(uint64(q.ID), 10)]
-		s := ""
-		switch x := v.(type) {
-		case string:
-			s = x
-		case []any:
-			parts := make([]string, 0, len(x))
-			for _, e := range x {
-				parts = append(parts, fmt.Sprint(e))
-			}
-			s = strings.Join(parts, ", ")
-		}
-		qas = append(qas, qa{q.Label, s})
+		qas = append(qas, qa{q.Label, services.AnswerText(answers[strconv.FormatUint(uint64(q.ID), 10)], ", ")})
 	}
 	var channel string
 	if reg.ChannelID != nil {
@@ -225,18 +213,7 @@ func (a *App) exportRow(l string, r *models.Registration, qs []models.Question, 
 	}
 	answers := services.DecodeAnswers(r.Answers)
 	for _, q := range qs {
-		switch x := answers[strconv.FormatUint(uint64(q.ID), 10)].(type) {
-		case string:
-			row = append(row, x)
-		case []any:
-			parts := make([]string, 0, len(x))
-			for _, e := range x {
-				parts = append(parts, fmt.Sprint(e))
-			}
-			row = append(row, strings.Join(parts, "; "))
-		default:
-			row = append(row, "")
-		}
+		row = append(row, services.AnswerText(answers[strconv.FormatUint(uint64(q.ID), 10)], "; "))
 	}
 	return row
 }

@@ -2,6 +2,7 @@ package services
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -265,4 +266,20 @@ func DecodeAnswers(raw string) map[string]any {
 	out := map[string]any{}
 	json.Unmarshal([]byte(raw), &out)
 	return out
+}
+
+// AnswerText writes a decoded answer as text: a choice or text as it is,
+// several choices joined with sep, nothing when unanswered.
+func AnswerText(v any, sep string) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, fmt.Sprint(e))
+		}
+		return strings.Join(parts, sep)
+	}
+	return ""
 }

@@ -348,3 +348,20 @@ func TestNormalizePhone(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswerText(t *testing.T) {
+	for _, tt := range []struct {
+		v    any
+		want string
+	}{
+		{"Guru", "Guru"},
+		{[]any{"Etika", "Keamanan"}, "Etika; Keamanan"},
+		{[]any{}, ""},
+		{nil, ""},
+		{3.0, ""},
+	} {
+		if got := AnswerText(tt.v, "; "); got != tt.want {
+			t.Errorf("AnswerText(%#v) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
