@@ -837,11 +837,18 @@ func (s *Attendance) EnterCode(ctx context.Context, token, code string) error {
 		if r.CodeEnteredAt != nil {
 			return nil
 		}
-		if err := tx.Exec(`UPDATE registrations SET code_entered_at = ? WHERE id = ?`, now, r.ID).Error; err != nil {
+		// Only this registration can change, so no recompute of the whole
+		// webinar: hundreds enter the code within minutes. Where codes
+		// count it attended, unless an organizer's override says otherwise.
+		var codeCounts bool
+		if err := tx.Raw(`SELECT code_counts FROM webinars WHERE id = ?`, r.WebinarID).Scan(&codeCounts).Error; err != nil {
 			return err
 		}
-		_, err := s.recompute(tx, r.WebinarID, now, false)
-		return err
+		attended := r.Attended
+		if codeCounts && r.AttendanceOverride == nil {
+			attended = ptrTo(true)
+		}
+		return tx.Exec(`UPDATE registrations SET code_entered_at = ?, attended = ? WHERE id = ?`, now, attended, r.ID).Error
 	})
 }
 

@@ -278,6 +278,26 @@ func TestAttendanceCodeAndCheckin(t *testing.T) {
 	if siti.Attended == nil || !*siti.Attended {
 		t.Error("with codes counting, Siti attended")
 	}
+	// With codes counting, a code entered counts at once; an override
+	// still wins.
+	var dewi, eko models.Registration
+	db.R.First(&dewi, ids["Dewi"])
+	db.R.First(&eko, ids["Eko"])
+	if err := s.Override(ctx, org, eko.ID, "absent", "Hanya menitipkan kode"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []models.Registration{dewi, eko} {
+		if err := s.EnterCode(ctx, r.Token, code.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := attendanceOf(t, db, ids)
+	if a := got["Dewi"].Attended; a == nil || !*a {
+		t.Errorf("Dewi entered the code while codes count: attended %s", fmtBool(a))
+	}
+	if a := got["Eko"].Attended; a == nil || *a {
+		t.Errorf("Eko, overridden absent, entered the code: attended %s", fmtBool(a))
+	}
 	token, err := s.CheckinToken(ctx, ids["Budi"])
 	if err != nil {
 		t.Fatal(err)
