@@ -16,7 +16,7 @@ type loginForm struct {
 
 func (a *App) loginForm(c echo.Context) error {
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next"), "/organizer"))
 	}
 	p := a.page(c, a.cat.T(lang(c), "login.title"), nil)
 	p.Form = loginForm{Next: c.QueryParam("next")}
@@ -40,7 +40,7 @@ func (a *App) login(c echo.Context) error {
 		return err
 	}
 	a.setSessionCookie(c, token, int(services.SessionLifetime.Seconds()))
-	return c.Redirect(http.StatusSeeOther, safeNext(f.Next))
+	return c.Redirect(http.StatusSeeOther, localPath(f.Next, "/organizer"))
 }
 
 func (a *App) setSessionCookie(c echo.Context, value string, maxAge int) {

@@ -195,10 +195,12 @@ func (a *App) rateLimit(perMinute int) echo.MiddlewareFunc {
 	})
 }
 
-// safeNext keeps post-login redirects on this site.
-func safeNext(next string) string {
+// localPath keeps a redirect taken from a request on this site: a path
+// such as "/organizer", never "//evil.example" or "/\\evil.example", which
+// browsers read as another host; otherwise fallback.
+func localPath(next, fallback string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/organizer"
+		return fallback
 	}
 	return next
 }

@@ -239,3 +239,19 @@ func TestSecurityHeadersAndCookies(t *testing.T) {
 		t.Error("inline script or style would break the CSP")
 	}
 }
+
+func TestLocalPath(t *testing.T) {
+	for next, want := range map[string]string{
+		"/organizer/webinars/1":  "/organizer/webinars/1",
+		"/webinars?q=a//b":       "/webinars?q=a//b",
+		"":                       "/fallback",
+		"https://evil.example/":  "/fallback",
+		"//evil.example/":        "/fallback",
+		"/\\evil.example/":       "/fallback",
+		"evil.example/organizer": "/fallback",
+	} {
+		if got := localPath(next, "/fallback"); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
+		}
+	}
+}

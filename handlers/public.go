@@ -161,9 +161,5 @@ func (a *App) switchLanguage(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
 		Secure: a.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
-	next := c.QueryParam("next")
-	if next == "" || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
-		next = "/"
-	}
-	return c.Redirect(http.StatusSeeOther, next)
+	return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next"), "/"))
 }
