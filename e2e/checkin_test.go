@@ -200,6 +200,17 @@ func TestDoorCheckinCamera(t *testing.T) {
 	}
 	door.shot("already")
 
+	// 6. The same button stops the camera.
+	door.equal("camera button while scanning", door.text("#start-camera"), "Matikan kamera")
+	door.do("stop the camera", chromedp.Click(chromedp.CSS("#start-camera")))
+	stopped := run(door, "wait for the camera to stop", chromedp.Poll[bool](`(() => {
+		const b = document.getElementById("start-camera");
+		return !document.querySelector("#reader video") && !b.disabled && b.textContent === "Nyalakan kamera";
+	})()`, chromedp.WithPollingInterval(100*time.Millisecond)))
+	if !stopped {
+		door.fatalf("the camera did not stop")
+	}
+
 	t.Logf("door check-in done in %s; screenshots in %s", time.Since(began).Round(time.Millisecond), b.shotDir)
 }
 

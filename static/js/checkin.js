@@ -37,11 +37,30 @@
     last = text; lastAt = now;
     post({ token: text });
   }
-  document.getElementById("start-camera").addEventListener("click", function () {
-    var scanner = new Html5Qrcode("reader");
+  // One button starts and stops the camera; a camera that fails to start
+  // (no permission, no device) can be tried again.
+  var cam = document.getElementById("start-camera");
+  var scanner = null;
+  cam.addEventListener("click", function () {
+    cam.disabled = true;
+    if (scanner) {
+      var running = scanner;
+      scanner = null;
+      running.stop().catch(function () {}).finally(function () {
+        running.clear();
+        cam.textContent = cam.getAttribute("data-start");
+        cam.disabled = false;
+      });
+      return;
+    }
+    scanner = new Html5Qrcode("reader");
     scanner.start({ facingMode: "environment" }, { fps: 10, qrbox: 220 }, onScan, function () {})
-      .catch(function (e) { show("error", String(e)); });
-    this.hidden = true;
+      .then(function () { cam.textContent = cam.getAttribute("data-stop"); })
+      .catch(function (e) {
+        scanner = null;
+        show("error", box.getAttribute("data-camera-failed") + " (" + String(e) + ")");
+      })
+      .finally(function () { cam.disabled = false; });
   });
   var q = document.getElementById("checkin-q");
   var hits = document.getElementById("checkin-hits");
