@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -69,25 +68,6 @@ func (o Outbox) args(now time.Time, m Mail) ([]any, error) {
 		rid = m.RegistrationID
 	}
 	return []any{m.Kind, m.Key, o.newMessageID(), m.To, m.Lang, wid, rid, data, models.MailPending, due, now, now}, nil
-}
-
-// noEmailSuffix marks a registration without an email address (a walk-in
-// from a report row that had none): the reserved .invalid domain (RFC 2606)
-// keeps the column unique and non-empty and can never receive mail.
-const noEmailSuffix = "@invalid"
-
-// NoEmail is the address of a registration that has no email.
-func NoEmail() string { return "walk-in-" + shortCode(10) + noEmailSuffix }
-
-// HasEmail tells a real address from NoEmail's.
-func HasEmail(email string) bool { return !strings.HasSuffix(email, noEmailSuffix) }
-
-// ContactEmail is the address to show or export: empty for NoEmail's.
-func ContactEmail(email string) string {
-	if !HasEmail(email) {
-		return ""
-	}
-	return email
 }
 
 // Enqueue inserts m unless a message with its key exists; it reports

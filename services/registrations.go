@@ -435,3 +435,22 @@ func (s *Registrations) CountsFor(ctx context.Context, webinarID uint) (Counts, 
 	}
 	return c, rows.Err()
 }
+
+// noEmailSuffix marks a registration without an email address (a walk-in
+// from a report row that had none): the reserved .invalid domain (RFC 2606)
+// keeps the column unique and non-empty and can never receive mail.
+const noEmailSuffix = "@invalid"
+
+// NoEmail is the address of a registration that has no email.
+func NoEmail() string { return "walk-in-" + shortCode(10) + noEmailSuffix }
+
+// HasEmail tells a real address from NoEmail's.
+func HasEmail(email string) bool { return !strings.HasSuffix(email, noEmailSuffix) }
+
+// ContactEmail is the address to show or export: empty for NoEmail's.
+func ContactEmail(email string) string {
+	if !HasEmail(email) {
+		return ""
+	}
+	return email
+}
