@@ -66,16 +66,8 @@ type participant struct {
 // through a promotion, reading every mail from a real SMTP server
 // (mailpit).
 func TestParticipantRegistration(t *testing.T) {
-	smtpAddr, mailpitURL := os.Getenv("SINAU_TEST_SMTP"), os.Getenv("SINAU_TEST_MAILPIT")
-	if smtpAddr == "" || mailpitURL == "" {
-		unavailable(t, "SINAU_TEST_SMTP (host:port) and SINAU_TEST_MAILPIT (mailpit's API URL) are not both set; ./scripts/test starts a mailpit and sets them")
-	}
+	smtpURL, mp := mailpitFromEnv(t)
 	chromium := findChromium(t)
-	smtpURL, err := url.Parse("smtp://" + smtpAddr + "?starttls=off")
-	if err != nil {
-		t.Fatalf("SINAU_TEST_SMTP %q: %v", smtpAddr, err)
-	}
-	mp := newMailpit(t, mailpitURL)
 	ctx := context.Background()
 	began := time.Now()
 
@@ -498,6 +490,22 @@ type email struct {
 
 type attachment struct {
 	PartID, FileName, ContentType string
+}
+
+// mailpitFromEnv is the SMTP server ./scripts/test started (SINAU_TEST_SMTP)
+// and its API (SINAU_TEST_MAILPIT); the test is skipped, or failed under
+// SINAU_TEST_REQUIRE, without them.
+func mailpitFromEnv(t *testing.T) (*url.URL, *mailpit) {
+	t.Helper()
+	smtpAddr, mailpitURL := os.Getenv("SINAU_TEST_SMTP"), os.Getenv("SINAU_TEST_MAILPIT")
+	if smtpAddr == "" || mailpitURL == "" {
+		unavailable(t, "SINAU_TEST_SMTP (host:port) and SINAU_TEST_MAILPIT (mailpit's API URL) are not both set; ./scripts/test starts a mailpit and sets them")
+	}
+	smtpURL, err := url.Parse("smtp://" + smtpAddr + "?starttls=off")
+	if err != nil {
+		t.Fatalf("SINAU_TEST_SMTP %q: %v", smtpAddr, err)
+	}
+	return smtpURL, newMailpit(t, mailpitURL)
 }
 
 func newMailpit(t *testing.T, base string) *mailpit {

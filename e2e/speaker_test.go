@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,16 +53,8 @@ const (
 // sees no material before the start and downloads the PDF once the app's
 // clock has moved past it, while the public page never lists it.
 func TestSpeakerJourney(t *testing.T) {
-	smtpAddr, mailpitURL := os.Getenv("SINAU_TEST_SMTP"), os.Getenv("SINAU_TEST_MAILPIT")
-	if smtpAddr == "" || mailpitURL == "" {
-		unavailable(t, "SINAU_TEST_SMTP (host:port) and SINAU_TEST_MAILPIT (mailpit's API URL) are not both set; ./scripts/test starts a mailpit and sets them")
-	}
+	smtpURL, mp := mailpitFromEnv(t)
 	chromium := findChromium(t)
-	smtpURL, err := url.Parse("smtp://" + smtpAddr + "?starttls=off")
-	if err != nil {
-		t.Fatalf("SINAU_TEST_SMTP %q: %v", smtpAddr, err)
-	}
-	mp := newMailpit(t, mailpitURL)
 	ctx := context.Background()
 	began := time.Now()
 
