@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	qrcode "github.com/skip2/go-qrcode"
 	"golang.org/x/crypto/bcrypt"
+	xdraw "golang.org/x/image/draw"
 
 	"sinau/models"
 	"sinau/services"
@@ -285,38 +286,53 @@ func (b *browser) awaitScan(from int, status string) scan {
 	}
 }
 
-// showCamera puts img, centred on a white frame, in front of the fake
-// camera: it writes a one-frame YUV4MPEG2 file, which Chromium plays in a
-// loop. With img nil the frame is blank. The file is replaced whole, so a
-// camera that opens it meanwhile reads the old frame or the new one.
+// showCamera puts img on a white frame in front of the fake camera: it
+// writes a YUV4MPEG2 file, which Chromium plays in a loop. With img nil
+// the frames are blank. The file is replaced whole, so a camera that opens
+// it meanwhile reads the old frames or the new ones.
+//
+// A real camera never shows the same picture twice; a fake one with a
+// single frame does, and the scanner then decodes the same pixels forever,
+// so a code its decoder happens to misread at that one scale and position
+// would never be read (it happened about once in twenty runs, each with
+// another random ticket). The code is therefore shown in a few frames,
+// slightly moved and scaled, as a hand would hold it.
 //
 // html5-qrcode decodes only its box (qrbox: 220 CSS px in checkin.js) of
 // the video as shown: the centre 220/358 of the frame's width on a phone,
 // 393 camera pixels, and 220/420 (the .reader's widest), 335 px, on a
-// wide screen. The 320 px ticket, taken as it is, fits either.
+// wide screen. The 320 px ticket, at the scales below, fits either.
 func showCamera(t *testing.T, path string, img image.Image) {
 	t.Helper()
-	frame := image.NewGray(image.Rect(0, 0, cameraWidth, cameraHeight))
-	draw.Draw(frame, frame.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	if img != nil {
-		r := img.Bounds()
-		if r.Dx() > cameraWidth || r.Dy() > cameraHeight {
-			t.Fatalf("a %dx%d image does not fit the camera's %dx%d frame", r.Dx(), r.Dy(), cameraWidth, cameraHeight)
-		}
-		at := image.Pt((cameraWidth-r.Dx())/2, (cameraHeight-r.Dy())/2)
-		draw.Draw(frame, image.Rectangle{Min: at, Max: at.Add(r.Size())}, img, r.Min, draw.Src)
-	}
+	jitter := []struct {
+		scale  float64
+		dx, dy int
+	}{{1, 0, 0}, {0.94, -6, 4}, {1.03, 5, -3}, {0.97, 3, 6}, {0.91, -4, -5}}
 	tmp := path + ".new"
 	f, err := os.Create(tmp)
 	if err != nil {
 		t.Fatalf("camera file: %v", err)
 	}
 	w := bufio.NewWriter(f)
-	// 4:2:0 with full-range luma; the grey frame has no colour, so both
+	// 4:2:0 with full-range luma; the grey frames have no colour, so both
 	// chroma planes (a quarter of the luma plane each) are neutral.
-	fmt.Fprintf(w, "YUV4MPEG2 W%d H%d F30:1 Ip A1:1 C420jpeg\nFRAME\n", cameraWidth, cameraHeight)
-	w.Write(frame.Pix)
-	w.Write(bytes.Repeat([]byte{128}, 2*(cameraWidth/2)*(cameraHeight/2)))
+	fmt.Fprintf(w, "YUV4MPEG2 W%d H%d F30:1 Ip A1:1 C420jpeg\n", cameraWidth, cameraHeight)
+	for _, j := range jitter {
+		frame := image.NewGray(image.Rect(0, 0, cameraWidth, cameraHeight))
+		draw.Draw(frame, frame.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+		if img != nil {
+			r := img.Bounds()
+			size := image.Pt(int(float64(r.Dx())*j.scale), int(float64(r.Dy())*j.scale))
+			if size.X > cameraWidth || size.Y > cameraHeight {
+				t.Fatalf("a %dx%d image does not fit the camera's %dx%d frame", size.X, size.Y, cameraWidth, cameraHeight)
+			}
+			at := image.Pt((cameraWidth-size.X)/2+j.dx, (cameraHeight-size.Y)/2+j.dy)
+			xdraw.ApproxBiLinear.Scale(frame, image.Rectangle{Min: at, Max: at.Add(size)}, img, r, xdraw.Src, nil)
+		}
+		fmt.Fprint(w, "FRAME\n")
+		w.Write(frame.Pix)
+		w.Write(bytes.Repeat([]byte{128}, 2*(cameraWidth/2)*(cameraHeight/2)))
+	}
 	if err := w.Flush(); err != nil {
 		t.Fatalf("camera file: %v", err)
 	}
